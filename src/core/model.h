@@ -1,0 +1,86 @@
+/*
+ * model.h - the model interface every format implements, and the registry
+ * that maps a model type to the loader that builds it.
+ *
+ * Loading compiles a model document once into a form that scores by walking
+ * arrays; model_score() is reentrant, takes caller-owned scratch space of
+ * model->scratch_size bytes, and never allocates. A loaded model is immutable,
+ * so any number of threads may score with it at once.
+ *
+ * Ownership: model_load() returns a model the caller owns and frees with
+ * model_free(). Loaders never keep a pointer into the bytes they were given.
+ */
+#ifndef MS_CORE_MODEL_H
+#define MS_CORE_MODEL_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "core/schema.h"
+
+/* The seed's ModelDescriptor.ModelType numbers; new types go after these. */
+typedef enum model_type {
+    MODEL_TYPE_TENSORFLOW = 0,
+    MODEL_TYPE_PMML = 1,
+    MODEL_TYPE_COUNT
+} model_type;
+
+/* Name used in logs and JSON ("PMML", "TENSORFLOW"), or "UNKNOWN". */
+const char *model_type_name(model_type type);
+
+/* What one scoring produces. For a classifier, label_index names one of the
+ * model's class labels, value is that label read as a number (the seed's
+ * behaviour: "5" -> 5.0; NaN when the label is not numeric), and
+ * probabilities[] (caller-provided, model->nclasses long, may be NULL) is
+ * filled in class-label order. For a regression, label_index is -1. */
+typedef struct model_output {
+    double value;
+    int label_index;
+    double *probabilities;
+} model_output;
+
+typedef struct model model;
+
+typedef struct model_ops {
+    /* Scores one record x (schema-slot order; NaN = missing). Returns 0, or
+     * -1 with err filled (for example a missing value the model cannot
+     * handle). Must not allocate or write anything but scratch and out. */
+    int (*score)(const model *m, const double *x, void *scratch,
+                 model_output *out, ms_error *err);
+    /* Frees everything the loader allocated, including m itself. */
+    void (*destroy)(model *m);
+} model_ops;
+
+/* The common head of every loaded model; formats embed it as their first
+ * member and cast. */
+struct model {
+    const model_ops *ops;
+    model_type type;
+    size_t scratch_size;            /* bytes of scratch score() needs */
+    size_t nclasses;                /* 0 for regression */
+    const char *const *class_labels;/* nclasses labels, owned by the model */
+};
+
+/* Builds a model from a document of its format, binding its inputs to the
+ * slots of schema. Returns NULL with err filled on failure. */
+typedef model *(*model_loader)(const void *bytes, size_t len,
+                               const ms_schema *schema, ms_error *err);
+
+/* Registers the loader for a type (replacing any earlier one). Call before
+ * threads start; formats_register_all() (formats/formats.h) registers every
+ * format compiled into this binary. */
+void model_register(model_type type, model_loader loader);
+
+/* Loads through the registered loader; NULL with err filled when the type has
+ * no loader or the document does not load. */
+model *model_load(model_type type, const void *bytes, size_t len,
+                  const ms_schema *schema, ms_error *err);
+
+static inline int model_score(const model *m, const double *x, void *scratch,
+                              model_output *out, ms_error *err) {
+    return m->ops->score(m, x, scratch, out, err);
+}
+
+void model_free(model *m);
+
+#endif
