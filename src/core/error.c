@@ -21,8 +21,12 @@ int ms_error_prefix(ms_error *err, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    char old[MS_ERROR_MAX];
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* Join in a buffer large enough for both, then keep what fits. */
+    char joined[2 * MS_ERROR_MAX + 2];
+    snprintf(joined, sizeof joined, "%s: %s", prefix, err->msg);
+    size_t n = strlen(joined);
+    if (n >= sizeof err->msg) n = sizeof err->msg - 1;
+    memcpy(err->msg, joined, n);
+    err->msg[n] = '\0';
     return -1;
 }

@@ -1,0 +1,286 @@
+/*
+ * modelserver_main.c - the model server program.
+ *
+ *   modelserver [OPTIONS]          serve: score records with live models
+ *   modelserver broker [OPTIONS]   run only the embedded Kafka-protocol broker
+ *
+ * Configuration comes from a HOCON file (the seed's keys), the environment
+ * (the seed's names) and flags, in rising order of precedence.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/store.h"
+#include "formats/formats.h"
+#include "http/http.h"
+#include "stream/broker.h"
+#include "stream/engine.h"
+#include "telemetry/counters.h"
+#include "telemetry/log.h"
+#include "util/config.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void install_signal_handlers(void) {
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Topics the embedded broker creates, with partition counts that let a few
+ * instances share the data. */
+static broker_topic embedded_topics[3] = {
+    {"models_data", 6}, {"models_models", 1}, {"models_results", 6}};
+
+static broker *start_embedded_broker(const config *cfg, ms_error *err) {
+    long nbrokers = 1, partitions = 6;
+    if (config_get_int(cfg, "broker.count", &nbrokers, err) ||
+        config_get_int(cfg, "broker.partitions", &partitions, err))
+        return NULL;
+    if (partitions < 1 || partitions > 1000) {
+        ms_error_set(err, "broker.partitions must be 1..1000, not %ld",
+                     partitions);
+        return NULL;
+    }
+    embedded_topics[0].name = config_get(cfg, "kafka.data_topic");
+    embedded_topics[0].partitions = (int)partitions;
+    embedded_topics[1].name = config_get(cfg, "kafka.models_topic");
+    embedded_topics[2].name = config_get(cfg, "kafka.results_topic");
+    embedded_topics[2].partitions = (int)partitions;
+    int ntopics = embedded_topics[2].name && embedded_topics[2].name[0] ? 3 : 2;
+    broker *b = broker_start((int)nbrokers, embedded_topics, ntopics, err);
+    if (b)
+        log_info("broker", "embedded Kafka-protocol broker (%ld broker(s)) at "
+                           "%s; topics %s (%ld partitions), %s",
+                 nbrokers, broker_bootstraps(b), embedded_topics[0].name,
+                 partitions, embedded_topics[1].name);
+    return b;
+}
+
+/* Options shared by both commands come first. */
+#define TOPIC_OPTIONS                                                        \
+    {"kafka.data_topic", "DATA_TOPIC", "data-topic", 0, "TOPIC",           \
+     "models_data", "Topic of the records to score."},                     \
+    {"kafka.models_topic", "MODELS_TOPIC", "models-topic", 0, "TOPIC",     \
+     "models_models", "Topic of the model updates."},                      \
+    {"kafka.results_topic", "RESULTS_TOPIC", "results-topic", 0, "TOPIC",  \
+     "models_results",                                                     \
+     "Topic the scoring results are published to (\"\" for none)."},       \
+    {"broker.count", "EMBEDDED_BROKERS", "embedded-brokers", 0, "N", "1",  \
+     "Brokers in the embedded cluster (1..9), when one is started."},      \
+    {"broker.partitions", "EMBEDDED_PARTITIONS", "partitions", 0, "N",     \
+     "6", "Partitions of the data and results topics of the embedded "     \
+          "cluster."},                                                     \
+    {"log.level", "LOG_LEVEL", "log-level", 0, "LEVEL", "info",            \
+     "debug, info, warn or error."},                                       \
+    {"config", "MODELSERVER_CONFIG", "config", 'c', "FILE", NULL,          \
+     "HOCON configuration file with the seed's keys."}
+
+static const config_option serve_options[] = {
+    {"kafka.brokers", "KAFKA_BROKERS_LIST", "brokers", 'b', "LIST", NULL,
+     "Kafka bootstrap servers (host:port,...). Unset: start an embedded "
+     "broker in this process."},
+    {"kafka.group", "DATA_GROUP", "group", 'g', "ID", "wineRecordsGroup",
+     "Consumer group of the data topic; instances in one group share its "
+     "partitions."},
+    {"kafka.offset_reset", "OFFSET_RESET", "offset-reset", 0, "WHERE",
+     "earliest",
+     "Where a new group starts reading the data topic: earliest or latest."},
+    {"model_server.port", "MODEL_SERVER_PORT", "port", 'p', "PORT", "5500",
+     "HTTP port of the queryable state (/stats) and /metrics."},
+    {"model_server.bind", "MODEL_SERVER_BIND", "bind", 0, "ADDRESS",
+     "0.0.0.0", "IPv4 address the HTTP port listens on."},
+    {"model_server.data_type", "DATA_TYPE", "data-type", 0, "TYPE", "wine",
+     "Data type /stats reports on when not asked for one."},
+    TOPIC_OPTIONS,
+};
+
+static const config_option broker_options[] = {
+    {"broker.address_file", NULL, "write-address", 'w', "FILE", NULL,
+     "Write the bootstrap address to FILE once the broker listens (written "
+     "atomically, so a reader never sees half of it)."},
+    TOPIC_OPTIONS,
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Loads configuration and applies the log level. Returns NULL after
+ * printing help (*exit_code 0) or an error (*exit_code 2). */
+static config *load_config(const config_option *opts, size_t n, int argc,
+                           char **argv, const char *usage,
+                           const char *description, int *exit_code) {
+    config *cfg = config_new(opts, n);
+    if (!cfg) {
+        *exit_code = 1;
+        return NULL;
+    }
+    if (config_wants_help(argc, argv)) {
+        config_print_help(cfg, stdout, usage, description);
+        config_free(cfg);
+        *exit_code = 0;
+        return NULL;
+    }
+    ms_error err;
+    log_level level;
+    if (config_load_all(cfg, argc, argv, "config", NULL, &err) != 0) {
+        fprintf(stderr, "modelserver: %s\n", err.msg);
+        config_free(cfg);
+        *exit_code = 2;
+        return NULL;
+    }
+    if (log_level_parse(config_get(cfg, "log.level"), &level) != 0) {
+        fprintf(stderr, "modelserver: unknown log level '%s' (use debug, "
+                        "info, warn or error)\n", config_get(cfg, "log.level"));
+        config_free(cfg);
+        *exit_code = 2;
+        return NULL;
+    }
+    log_set_level(level);
+    return cfg;
+}
+
+/* Writes the address to path via a temporary file and rename(2). */
+static int write_address_file(const char *path, const char *address,
+                              ms_error *err) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "%s\n", address) < 0 || fclose(f) != 0 ||
+        rename(tmp, path) != 0) {
+        unlink(tmp);
+        return ms_error_set(err, "cannot write the broker address to '%s'",
+                            path);
+    }
+    return 0;
+}
+
+static int run_broker(int argc, char **argv) {
+    int code;
+    config *cfg = load_config(
+        broker_options, COUNT(broker_options), argc, argv,
+        "modelserver broker [OPTIONS]",
+        "Runs only the embedded Kafka-protocol broker (librdkafka's mock "
+        "cluster) on loopback, so that several processes and external "
+        "clients such as kcat share one local broker. Stops on SIGINT or "
+        "SIGTERM.",
+        &code);
+    if (!cfg) return code;
+    ms_error err;
+    broker *b = start_embedded_broker(cfg, &err);
+    const char *file = config_get(cfg, "broker.address_file");
+    if (b && file && write_address_file(file, broker_bootstraps(b), &err)) {
+        broker_stop(b);
+        b = NULL;
+    }
+    if (!b) {
+        log_error("broker", "%s", err.msg);
+        config_free(cfg);
+        return 1;
+    }
+    printf("%s\n", broker_bootstraps(b));
+    fflush(stdout);
+    while (!stop_requested) pause();
+    log_info("broker", "stopping");
+    broker_stop(b);
+    if (file) unlink(file);
+    config_free(cfg);
+    return 0;
+}
+
+static int run_server(int argc, char **argv) {
+    int code;
+    config *cfg = load_config(
+        serve_options, COUNT(serve_options), argc, argv,
+        "modelserver [OPTIONS]\n       modelserver broker [OPTIONS]",
+        "Scores every record of the data topic with the current model of its "
+        "data type, swaps models live from the models topic, publishes a "
+        "ServingResult per record and serves its state over HTTP. With no "
+        "brokers configured it starts an embedded broker. 'modelserver "
+        "broker --help' describes the broker-only mode.",
+        &code);
+    if (!cfg) return code;
+
+    ms_error err;
+    long port;
+    int rc = 1;
+    broker *embedded = NULL;
+    store *models = NULL;
+    engine *eng = NULL;
+    http_server *http = NULL;
+    static counters stats_counters;
+
+    if (config_get_int(cfg, "model_server.port", &port, &err) ||
+        port < 0 || port > 65535) {
+        log_error("server", "%s", port < 0 || port > 65535
+                                      ? "model_server.port must be 0..65535"
+                                      : err.msg);
+        goto out;
+    }
+    const char *brokers = config_get(cfg, "kafka.brokers");
+    if (!brokers || !brokers[0]) {
+        if (!(embedded = start_embedded_broker(cfg, &err))) {
+            log_error("server", "%s", err.msg);
+            goto out;
+        }
+        brokers = broker_bootstraps(embedded);
+    }
+    formats_register_all();
+    models = store_new();
+    engine_config ec = {
+        .brokers = brokers,
+        .data_topic = config_get(cfg, "kafka.data_topic"),
+        .models_topic = config_get(cfg, "kafka.models_topic"),
+        .results_topic = config_get(cfg, "kafka.results_topic"),
+        .group_id = config_get(cfg, "kafka.group"),
+        .client_id = "modelserver",
+        .offset_reset = config_get(cfg, "kafka.offset_reset"),
+    };
+    if (!models || !(eng = engine_new(&ec, models, &stats_counters, &err))) {
+        log_error("server", "cannot start the engine: %s", err.msg);
+        goto out;
+    }
+    http_config hc = {
+        .bind_address = config_get(cfg, "model_server.bind"),
+        .port = (int)port,
+        .default_data_type = config_get(cfg, "model_server.data_type"),
+        .engine_name = "stage",
+    };
+    if (!(http = http_start(&hc, models, &stats_counters, &err))) {
+        log_error("server", "%s", err.msg);
+        goto out;
+    }
+    log_info("server", "ready: brokers %s, queryable state at "
+                       "http://127.0.0.1:%d/stats",
+             brokers, http_port(http));
+    rc = engine_run(eng, &stop_requested) == 0 ? 0 : 1;
+    log_info("server", "stopped: %llu record(s) scored, %llu result(s) "
+                       "delivered",
+             (unsigned long long)counter_get(&stats_counters.records_scored),
+             (unsigned long long)counter_get(&stats_counters.results_delivered));
+out:
+    http_stop(http);
+    engine_free(eng);
+    store_free(models);
+    broker_stop(embedded);
+    config_free(cfg);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    install_signal_handlers();
+    if (argc > 1 && strcmp(argv[1], "broker") == 0)
+        return run_broker(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        return run_server(argc - 1, argv + 1);
+    return run_server(argc, argv);
+}

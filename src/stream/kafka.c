@@ -1,0 +1,91 @@
+/* kafka.c - librdkafka configuration and metadata helpers (see kafka.h). */
+#include "stream/kafka.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "core/stats.h"
+#include "telemetry/log.h"
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac,
+                   const char *buf) {
+    (void)rk;
+    /* syslog levels: 0..3 errors, 4 warning, 5..6 info, 7 debug. */
+    log_level ours = level <= 3 ? LOG_ERROR
+                   : level == 4 ? LOG_WARN
+                   : level <= 6 ? LOG_INFO
+                                : LOG_DEBUG;
+    log_write(ours, "kafka", "%s: %s", fac, buf);
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[512];
+        rd_kafka_fatal_error(rk, fatal, sizeof fatal);
+        log_error("kafka", "fatal client error: %s; restart the process", fatal);
+        return;
+    }
+    /* Transport errors are retried by librdkafka; say so, once per event. */
+    log_warn("kafka", "%s: %s (librdkafka retries by itself; check the "
+                      "brokers if this repeats)",
+             rd_kafka_err2name(err), reason);
+}
+
+rd_kafka_conf_t *kafka_conf_new(const char *brokers, const char *client_id) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers, NULL, 0);
+    rd_kafka_conf_set(conf, "client.id", client_id, NULL, 0);
+    rd_kafka_conf_set_log_cb(conf, on_log);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    return conf;
+}
+
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
+                   ms_error *err) {
+    char errstr[512];
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK)
+        return ms_error_set(err, "kafka property %s=%s: %s", name, value,
+                            errstr);
+    return 0;
+}
+
+rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
+                      ms_error *err) {
+    char errstr[512];
+    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        ms_error_set(err, "cannot create Kafka client: %s", errstr);
+    }
+    return rk;
+}
+
+int kafka_topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms,
+                           ms_error *err) {
+    int64_t deadline = clock_mono_ns() / 1000000 + timeout_ms;
+    rd_kafka_resp_err_t last = RD_KAFKA_RESP_ERR_NO_ERROR;
+    do {
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        last = rd_kafka_metadata(rk, 0, rkt, &md, 1000);
+        rd_kafka_topic_destroy(rkt);
+        if (!last && md->topic_cnt == 1) {
+            last = md->topics[0].err;
+            int partitions = md->topics[0].partition_cnt;
+            rd_kafka_metadata_destroy(md);
+            if (!last && partitions > 0) return partitions;
+        } else if (md) {
+            rd_kafka_metadata_destroy(md);
+        }
+        if (last != RD_KAFKA_RESP_ERR__TRANSPORT &&
+            last != RD_KAFKA_RESP_ERR__TIMED_OUT &&
+            last != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+            last != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE)
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 200 * 1000000}, NULL);
+    } while (clock_mono_ns() / 1000000 < deadline);
+    return ms_error_set(err, "topic '%s' is not available: %s", topic,
+                        rd_kafka_err2str(last));
+}

@@ -1,0 +1,30 @@
+/*
+ * kafka.h - librdkafka set-up shared by every program: configuration with
+ * our logging wired in, and waiting for a topic's metadata.
+ */
+#ifndef MS_STREAM_KAFKA_H
+#define MS_STREAM_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "core/error.h"
+
+/* A configuration with bootstrap.servers, client.id, and librdkafka's log and
+ * error callbacks routed to our log. The caller owns it (it is consumed by
+ * rd_kafka_new). */
+rd_kafka_conf_t *kafka_conf_new(const char *brokers, const char *client_id);
+
+/* Sets one property; -1 with err naming the property on failure. */
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
+                   ms_error *err);
+
+/* Creates a handle (conf is consumed on success and on failure). */
+rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
+                      ms_error *err);
+
+/* Asks the cluster for a topic's partition count, waiting up to timeout_ms.
+ * Returns the count, or -1 with err filled (unknown topic, broker down). */
+int kafka_topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms,
+                           ms_error *err);
+
+#endif

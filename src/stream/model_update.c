@@ -1,0 +1,68 @@
+/* model_update.c - model message -> compiled model -> store (see .h). */
+#include "stream/model_update.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/file.h"
+#include "wire/wire.h"
+
+/* Reads a model stored by reference. Only local files for now: a bare path
+ * or a file:// URL. *out is malloc'd; the caller frees it. */
+static int read_location(const char *location, uint8_t **out, size_t *len,
+                         ms_error *err) {
+    const char *path = location;
+    if (strncmp(location, "file://", 7) == 0) path = location + 7;
+    else if (strstr(location, "://"))
+        return ms_error_set(err, "model location '%s': only file paths and "
+                                 "file:// URLs are supported", location);
+    return file_read_all(path, MODEL_UPDATE_MAX_BYTES, out, len, err);
+}
+
+int model_update_apply(store *s, const void *msg, size_t len,
+                       model_update_result *out, ms_error *err) {
+    wire_model wm;
+    if (wire_decode_model(msg, len, &wm, err) != 0) return -1;
+
+    int rc = -1;
+    uint8_t *fetched = NULL;
+    const uint8_t *bytes = wm.data;
+    size_t nbytes = wm.data_len;
+    const ms_schema *schema = ms_schema_find(wm.data_type);
+    if (!schema) {
+        ms_error_set(err, "model '%s': no schema for data type '%s'", wm.name,
+                     wm.data_type);
+        goto done;
+    }
+    if (wm.location) {
+        if (read_location(wm.location, &fetched, &nbytes, err) != 0) {
+            ms_error_prefix(err, "model '%s'", wm.name);
+            goto done;
+        }
+        bytes = fetched;
+    } else if (nbytes > MODEL_UPDATE_MAX_BYTES) {
+        ms_error_set(err, "model '%s' is %zu bytes; the limit is %u", wm.name,
+                     nbytes, MODEL_UPDATE_MAX_BYTES);
+        goto done;
+    }
+
+    model *m = model_load(wm.type, bytes, nbytes, schema, err);
+    if (!m) {
+        ms_error_prefix(err, "model '%s' (%s)", wm.name,
+                        model_type_name(wm.type));
+        goto done;
+    }
+    model_info info = {.type = wm.type};
+    snprintf(info.name, sizeof info.name, "%s", wm.name);
+    snprintf(info.description, sizeof info.description, "%s", wm.description);
+    out->type = wm.type;
+    snprintf(out->name, sizeof out->name, "%s", wm.name);
+    snprintf(out->data_type, sizeof out->data_type, "%s", wm.data_type);
+    rc = store_swap(s, wm.data_type, m, &info, err);
+
+done:
+    free(fetched);
+    wire_model_release(&wm);
+    return rc;
+}

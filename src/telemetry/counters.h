@@ -1,0 +1,34 @@
+/*
+ * counters.h - the server's event counters: every record and model message
+ * ends up in exactly one outcome counter, so that "nothing lost" can be
+ * checked by adding them up. Counters are atomics: written by engines, read
+ * by HTTP at any time.
+ */
+#ifndef MS_TELEMETRY_COUNTERS_H
+#define MS_TELEMETRY_COUNTERS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+typedef struct counters {
+    atomic_uint_fast64_t records_received;
+    atomic_uint_fast64_t records_scored;
+    atomic_uint_fast64_t records_malformed;   /* did not decode */
+    atomic_uint_fast64_t records_unserved;    /* no model for the data type */
+    atomic_uint_fast64_t records_failed;      /* the model could not score it */
+    atomic_uint_fast64_t results_delivered;
+    atomic_uint_fast64_t results_failed;      /* broker refused the result */
+    atomic_uint_fast64_t models_received;
+    atomic_uint_fast64_t models_loaded;
+    atomic_uint_fast64_t models_failed;       /* malformed or did not load */
+} counters;
+
+static inline void counter_inc(atomic_uint_fast64_t *c) {
+    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+static inline uint64_t counter_get(const atomic_uint_fast64_t *c) {
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * wire.h - the protobuf messages on the topics, as plain C values.
+ *
+ * The protobuf-c generated code (proto/modelserving.proto) stays behind this
+ * header: decoders validate what they read and return our own structs, so
+ * the engines never see a half-valid message. Every reject fills err with the
+ * reason, which the caller counts and logs.
+ */
+#ifndef MS_WIRE_H
+#define MS_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/model.h"
+#include "core/record.h"
+
+/* A decoded ModelDescriptor. Pointers point into the decoded message owned by
+ * the struct; release with wire_model_release(). */
+typedef struct wire_model {
+    const char *name;
+    const char *description;
+    const char *data_type;
+    model_type type;
+    const uint8_t *data;     /* model bytes when sent by value, else NULL */
+    size_t data_len;
+    const char *location;    /* path or URL when sent by reference, else NULL */
+    void *message_;          /* the protobuf-c message behind the pointers */
+} wire_model;
+
+/* Decodes and validates a ModelDescriptor (non-empty name and dataType, a
+ * known model type, exactly one of data/location). Returns 0 or -1. */
+int wire_decode_model(const void *buf, size_t len, wire_model *out,
+                      ms_error *err);
+void wire_model_release(wire_model *m);
+
+/* Encodes a ModelDescriptor; *out is malloc'd, the caller frees it. Exactly
+ * one of data/location is used (data when location is NULL). */
+int wire_encode_model(const char *name, const char *description,
+                      const char *data_type, model_type type,
+                      const void *data, size_t data_len, const char *location,
+                      uint8_t **out, size_t *out_len);
+
+/* Decodes a WineRecord into a record in wine-schema slot order. A record
+ * without a dataType, or one that does not parse, is rejected. */
+int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err);
+
+/* Encodes 11 wine features (schema order) and a data type as a WineRecord
+ * into buf; returns the encoded size, or 0 when buf is too small. */
+size_t wire_encode_wine(const double features[11], const char *data_type,
+                        uint8_t *buf, size_t cap);
+
+/* What the server publishes for every scored record. Strings are borrowed
+ * for the duration of the encode call. */
+typedef struct wire_result {
+    const char *data_type;
+    const char *model_name;
+    model_type model_type;
+    double result;
+    const char *label;                  /* NULL for regression */
+    size_t nprobabilities;
+    const char *const *class_labels;    /* nprobabilities labels */
+    const double *probabilities;
+    int64_t duration_ns;
+    const char *source_topic;
+    int32_t source_partition;
+    int64_t source_offset;
+    int64_t timestamp_ms;
+} wire_result;
+
+/* Encodes into buf; returns the size, or 0 when buf is too small. */
+size_t wire_encode_result(const wire_result *r, uint8_t *buf, size_t cap);
+
+/* Decodes a ServingResult for tools and tests; release the returned message
+ * with wire_result_message_free(). NULL when the bytes do not parse. */
+struct Modelserving__ServingResult *wire_decode_result(const void *buf,
+                                                       size_t len);
+void wire_result_message_free(struct Modelserving__ServingResult *msg);
+
+#endif
