@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The demo behind `make run`: an embedded Kafka-protocol broker, the model
+# server and the publisher, all on this machine, until Ctrl-C.
+#
+# Data: the project's own generated wine-like data set and models (demogen),
+# unless DATA_DIRECTORY points at other data (for example the original's:
+# DATA_DIRECTORY=../shared/data make run). The seed's other publisher and
+# server variables (DATA_FILENAME, DATA_PUBLISH_INTERVAL,
+# MODEL_PUBLISH_INTERVAL, MODEL_SERVER_PORT) work as usual. MS_DEMO_SECONDS
+# stops the demo after that many seconds (used by its test).
+set -euo pipefail
+
+build=${1:-build}
+demo="$build/demo"
+mkdir -p "$demo"
+port=${MODEL_SERVER_PORT:-5500}
+
+if [ -z "${DATA_DIRECTORY:-}" ]; then
+  "$build/demogen" "$demo/data" 2>/dev/null
+  export DATA_DIRECTORY="$demo/data" DATA_FILENAME=winequality_demo.csv
+fi
+export DATA_PUBLISH_INTERVAL=${DATA_PUBLISH_INTERVAL:-10ms}
+export MODEL_PUBLISH_INTERVAL=${MODEL_PUBLISH_INTERVAL:-20 seconds}
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
+  wait 2>/dev/null
+  echo "demo: stopped; logs in $demo/*.log"
+}
+trap cleanup EXIT INT TERM
+
+rm -f "$demo/broker.addr"
+"$build/modelserver" broker --write-address "$demo/broker.addr" >"$demo/broker.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$demo/broker.addr" ] && break; sleep 0.1; done
+[ -s "$demo/broker.addr" ] || { echo "demo: the broker did not start; see $demo/broker.log" >&2; exit 1; }
+export KAFKA_BROKERS_LIST
+KAFKA_BROKERS_LIST=$(cat "$demo/broker.addr")
+
+"$build/modelserver" --port "$port" >"$demo/server.log" 2>&1 &
+pids+=($!)
+"$build/publisher" >"$demo/publisher.log" 2>&1 &
+pids+=($!)
+
+cat <<EOF2
+demo: broker   $KAFKA_BROKERS_LIST  (kcat -b $KAFKA_BROKERS_LIST -L)
+demo: data     $DATA_DIRECTORY/$DATA_FILENAME, a record every $DATA_PUBLISH_INTERVAL, a new model every $MODEL_PUBLISH_INTERVAL
+demo: state    http://127.0.0.1:$port/stats   metrics http://127.0.0.1:$port/metrics
+demo: logs     $demo/{broker,server,publisher}.log
+demo: Ctrl-C stops everything
+EOF2
+
+start=$SECONDS
+while :; do
+  sleep 5
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "demo: a process exited; see $demo/*.log" >&2; exit 1; }
+  done
+  echo "demo: $(curl -fsS "http://127.0.0.1:$port/stats" 2>/dev/null || echo 'state not available yet')"
+  if [ -n "${MS_DEMO_SECONDS:-}" ] && [ $((SECONDS - start)) -ge "$MS_DEMO_SECONDS" ]; then
+    exit 0
+  fi
+done

@@ -1,0 +1,297 @@
+"""Shared helpers of the integration tests: start real processes on
+loopback (embedded broker, server, publisher), talk to them over HTTP and
+Kafka with clients we did not write (kcat, python3-kafka), and clean every
+process up however the test ends.
+
+Protobuf messages are encoded and decoded here by hand from the field
+numbers in proto/modelserving.proto, so the tests do not share a single line
+of codec code with the server they check.
+"""
+import atexit
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+BUILD = os.environ.get("MS_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
+SHARED = os.environ.get("MS_SHARED_DATA", os.path.join(os.path.dirname(__file__), "../../../shared/data"))
+SKIP = 77
+
+_procs = []
+_tmpdirs = []
+
+
+def _cleanup():
+    for p in _procs:
+        if p.poll() is None:
+            p.terminate()
+    deadline = time.time() + 10
+    for p in _procs:
+        try:
+            p.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+atexit.register(_cleanup)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def fail(msg):
+    log("FAIL: " + msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    log("ok: " + msg)
+
+
+def skip(reason):
+    log("SKIP: " + reason)
+    sys.exit(SKIP)
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix="ms-it-")
+    _tmpdirs.append(d)
+    return d
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args, name, env=None):
+    """Starts a process with its output in a log file; returns (proc, path)."""
+    path = os.path.join(tmpdir(), name + ".log")
+    out = open(path, "w")
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    p = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=full_env)
+    _procs.append(p)
+    p.log_path = path
+    return p
+
+
+def read_log(p):
+    with open(p.log_path) as f:
+        return f.read()
+
+
+def stop(p, timeout=15):
+    """SIGTERM and wait; returns the exit code."""
+    p.terminate()
+    return p.wait(timeout)
+
+
+def wait_for(what, fn, timeout=30, interval=0.1):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    fail(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def start_broker(brokers=1, partitions=6):
+    addr_file = os.path.join(tmpdir(), "broker.addr")
+    p = start([f"{BUILD}/modelserver", "broker", "--write-address", addr_file,
+               "--embedded-brokers", str(brokers), "--partitions", str(partitions)],
+              "broker")
+    wait_for("broker address", lambda: os.path.exists(addr_file))
+    with open(addr_file) as f:
+        p.address = f.read().strip()
+    log(f"broker at {p.address}")
+    return p
+
+
+def start_server(bootstrap, *extra, name="server"):
+    port = free_port()
+    p = start([f"{BUILD}/modelserver", "--brokers", bootstrap, "--port", str(port),
+               *extra], name)
+    p.port = port
+    wait_for("server HTTP", lambda: http_get(port, "/stats", quiet=True))
+    return p
+
+
+def http_get(port, path, quiet=False):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            body = r.read().decode()
+            return json.loads(body) if path.startswith("/stats") else body
+    except Exception as e:  # noqa: BLE001 - polling: any failure means "not yet"
+        if not quiet:
+            log(f"GET {path}: {e}")
+        return None
+
+
+def metrics(port):
+    """The /metrics samples as {'name{labels}': value}."""
+    text = http_get(port, "/metrics") or ""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out
+
+
+def publisher(bootstrap, *args):
+    return [f"{BUILD}/publisher", "--brokers", bootstrap, "--progress", "1s", *args]
+
+
+def demo_data():
+    """Our own generated data set and models (no ../shared needed)."""
+    d = tmpdir()
+    subprocess.run([f"{BUILD}/demogen", d], check=True, stderr=subprocess.DEVNULL)
+    return d
+
+
+def shared_data_or_skip(*files):
+    for f in files:
+        if not os.path.exists(os.path.join(SHARED, f)):
+            skip(f"{SHARED}/{f} is not there")
+    return SHARED
+
+
+# --- protobuf by hand -------------------------------------------------------
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def encode_wine(features, data_type="wine"):
+    """WineRecord: fields 1..11 doubles (wire type 1), 12 string."""
+    out = bytearray()
+    for i, v in enumerate(features[:11], start=1):
+        out += _varint(i << 3 | 1) + struct.pack("<d", float(v))
+    dt = data_type.encode()
+    out += _varint(12 << 3 | 2) + _varint(len(dt)) + dt
+    return bytes(out)
+
+
+def encode_model(name, data_type, model_type, data=None, location=None, description=""):
+    """ModelDescriptor: 1 name, 2 description, 3 dataType, 4 modeltype, 5 data | 6 location."""
+    out = bytearray()
+    for num, s in ((1, name), (2, description), (3, data_type)):
+        b = s.encode()
+        out += _varint(num << 3 | 2) + _varint(len(b)) + b
+    out += _varint(4 << 3 | 0) + _varint(model_type)
+    if location is not None:
+        b = location.encode()
+        out += _varint(6 << 3 | 2) + _varint(len(b)) + b
+    else:
+        out += _varint(5 << 3 | 2) + _varint(len(data)) + data
+    return bytes(out)
+
+
+def _read_varint(buf, i):
+    shift = n = 0
+    while True:
+        b = buf[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, i
+
+
+def decode_fields(buf):
+    """Generic protobuf decode: list of (field, value) with raw bytes for
+    length-delimited, ints for varints and doubles for fixed64."""
+    i, out = 0, []
+    while i < len(buf):
+        key, i = _read_varint(buf, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = _read_varint(buf, i)
+        elif wt == 1:
+            v = struct.unpack_from("<d", buf, i)[0]
+            i += 8
+        elif wt == 2:
+            n, i = _read_varint(buf, i)
+            v = bytes(buf[i:i + n])
+            i += n
+        elif wt == 5:
+            v = struct.unpack_from("<f", buf, i)[0]
+            i += 4
+        else:
+            raise ValueError(f"wire type {wt}")
+        out.append((num, v))
+    return out
+
+
+def decode_result(buf):
+    """ServingResult -> dict (field names of the .proto)."""
+    names = {1: "dataType", 2: "modelName", 3: "modelType", 4: "result", 5: "label",
+             7: "durationNs", 8: "sourceTopic", 9: "sourcePartition",
+             10: "sourceOffset", 11: "timestampMs"}
+    r = {"dataType": "", "modelName": "", "modelType": 0, "result": 0.0, "label": "",
+         "probabilities": [], "durationNs": 0, "sourceTopic": "",
+         "sourcePartition": 0, "sourceOffset": 0, "timestampMs": 0}
+    for num, v in decode_fields(buf):
+        if num == 6:
+            p = dict(decode_fields(v))
+            r["probabilities"].append((p.get(1, b"").decode(), p.get(2, 0.0)))
+        elif num in names:
+            r[names[num]] = v.decode() if isinstance(v, bytes) else v
+    return r
+
+
+def read_csv_rows(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                rows.append([float(x) for x in line.replace(",", ";").split(";")])
+    return rows
+
+
+def kcat_consume(bootstrap, topic, count, timeout=60):
+    """Reads count messages of topic from the start with kcat (librdkafka's
+    CLI, not our code), one base64-free binary message per record using a
+    length prefix format; returns the list of payloads."""
+    if not shutil.which("kcat"):
+        skip("kcat is not installed")
+    # -D '' with -f '%S %s' would break on binary; %R gives a 4-byte
+    # big-endian length prefix before each payload.
+    p = subprocess.run(["kcat", "-b", bootstrap, "-C", "-t", topic, "-o", "beginning",
+                        "-c", str(count), "-e", "-q", "-f", "%R%s"],
+                       capture_output=True, timeout=timeout)
+    if p.returncode != 0:
+        fail(f"kcat exited {p.returncode}: {p.stderr.decode(errors='replace')}")
+    out, i, buf = [], 0, p.stdout
+    while i + 4 <= len(buf):
+        n = struct.unpack_from(">i", buf, i)[0]
+        out.append(buf[i + 4:i + 4 + n])
+        i += 4 + n
+    return out
