@@ -1,0 +1,157 @@
+/*
+ * test_store.c - the model store and serving statistics: swaps free the old
+ * model, statistics restart with each model, unserved records are counted
+ * per data type, schemas bind field names leniently.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/schema.h"
+#include "core/stats.h"
+#include "core/store.h"
+
+/* A model that returns a constant and counts its destruction, so the test
+ * can see exactly when the store frees it. */
+typedef struct constant_model {
+    model base;
+    double value;
+    int *destroyed;
+} constant_model;
+
+static int constant_score(const model *m, const double *x, void *scratch,
+                          model_output *out, ms_error *err) {
+    (void)x, (void)scratch, (void)err;
+    out->value = ((const constant_model *)m)->value;
+    out->label_index = -1;
+    return 0;
+}
+
+static void constant_destroy(model *m) {
+    (*((constant_model *)m)->destroyed)++;
+    free(m);
+}
+
+static const model_ops constant_ops = {constant_score, constant_destroy};
+
+static model *constant_new(double value, int *destroyed) {
+    constant_model *m = calloc(1, sizeof *m);
+    m->base.ops = &constant_ops;
+    m->base.type = MODEL_TYPE_PMML;
+    m->value = value;
+    m->destroyed = destroyed;
+    return &m->base;
+}
+
+static void swap_replaces_and_frees(void **state) {
+    (void)state;
+    int destroyed_a = 0, destroyed_b = 0;
+    store *s = store_new();
+    ms_error err;
+    model_info a = {.name = "a", .description = "first", .type = MODEL_TYPE_PMML};
+    model_info b = {.name = "b", .description = "second", .type = MODEL_TYPE_PMML};
+
+    assert_null(store_lookup(s, "wine")); /* no model yet: unserved */
+    assert_int_equal(store_swap(s, "wine", constant_new(1, &destroyed_a), &a, &err), 0);
+    store_entry *e = store_lookup(s, "wine");
+    assert_non_null(e);
+    model_output out;
+    assert_int_equal(model_score(store_entry_model(e), NULL, NULL, &out, &err), 0);
+    assert_true(out.value == 1.0);
+    store_entry_scored(s, e, 300);
+    store_entry_scored(s, e, 100);
+    store_entry_scored(s, e, 200);
+
+    store_snapshot snap;
+    assert_int_equal(store_snapshot_of(s, "wine", &snap), 0);
+    assert_true(snap.has_model);
+    assert_string_equal(snap.info.name, "a");
+    assert_int_equal(snap.stats.usage, 3);
+    assert_int_equal(snap.stats.total_ns, 600);
+    assert_int_equal(snap.stats.min_ns, 100);
+    assert_int_equal(snap.stats.max_ns, 300);
+    assert_int_equal(snap.unserved, 1);
+    assert_true(snap.stats.since_ms > 0);
+
+    assert_int_equal(store_swap(s, "wine", constant_new(2, &destroyed_b), &b, &err), 0);
+    assert_int_equal(destroyed_a, 1);
+    assert_int_equal(store_snapshot_of(s, "wine", &snap), 0);
+    assert_string_equal(snap.info.name, "b");
+    assert_int_equal(snap.stats.usage, 0); /* statistics restart per model */
+    assert_int_equal(snap.stats.min_ns, 0);
+
+    store_free(s);
+    assert_int_equal(destroyed_b, 1);
+}
+
+static void data_types_are_separate(void **state) {
+    (void)state;
+    int destroyed = 0;
+    store *s = store_new();
+    ms_error err;
+    model_info info = {.name = "wine-model"};
+    assert_int_equal(store_swap(s, "wine", constant_new(1, &destroyed), &info, &err), 0);
+    assert_null(store_lookup(s, "beer"));
+    assert_null(store_lookup(s, "beer"));
+    assert_non_null(store_lookup(s, "wine"));
+    store_snapshot snaps[4];
+    size_t n = store_snapshot_all(s, snaps, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(snaps[1].data_type, "beer");
+    assert_false(snaps[1].has_model);
+    assert_int_equal(snaps[1].unserved, 2);
+    store_snapshot snap;
+    assert_int_equal(store_snapshot_of(s, "cider", &snap), -1);
+    store_free(s);
+    assert_int_equal(destroyed, 1);
+}
+
+static void table_full_is_an_error(void **state) {
+    (void)state;
+    int destroyed = 0;
+    store *s = store_new();
+    ms_error err;
+    model_info info = {.name = "m"};
+    char type[32];
+    for (int i = 0; i < STORE_MAX_DATA_TYPES; i++) {
+        snprintf(type, sizeof type, "type%d", i);
+        assert_int_equal(store_swap(s, type, constant_new(i, &destroyed), &info, &err), 0);
+    }
+    assert_int_equal(store_swap(s, "one-too-many", constant_new(0, &destroyed), &info, &err), -1);
+    assert_non_null(strstr(err.msg, "one-too-many"));
+    assert_int_equal(destroyed, 1); /* the rejected model was freed */
+    store_free(s);
+    assert_int_equal(destroyed, STORE_MAX_DATA_TYPES + 1);
+}
+
+static void schema_binds_names_leniently(void **state) {
+    (void)state;
+    const ms_schema *wine = ms_schema_find("wine");
+    assert_non_null(wine);
+    assert_int_equal(wine->nfields, 11);
+    assert_int_equal(ms_schema_slot(wine, "fixed acidity"), 0);
+    assert_int_equal(ms_schema_slot(wine, "fixed_acidity"), 0);
+    assert_int_equal(ms_schema_slot(wine, "pH"), 8);
+    assert_int_equal(ms_schema_slot(wine, "PH"), 8);
+    assert_int_equal(ms_schema_slot(wine, "Total Sulfur Dioxide"), 6);
+    assert_int_equal(ms_schema_slot(wine, "alcohol"), 10);
+    assert_int_equal(ms_schema_slot(wine, "alcoholic"), -1);
+    assert_int_equal(ms_schema_slot(wine, "pH2"), -1);
+    assert_null(ms_schema_find("beer"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(swap_replaces_and_frees),
+        cmocka_unit_test(data_types_are_separate),
+        cmocka_unit_test(table_full_is_an_error),
+        cmocka_unit_test(schema_binds_names_leniently),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

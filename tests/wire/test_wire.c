@@ -1,0 +1,177 @@
+/*
+ * test_wire.c - the protobuf codecs: the seed's field numbers on the wire
+ * (checked against bytes written by hand), round trips, and rejects.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "modelserving.pb-c.h"
+#include "wire/wire.h"
+
+static const double wine_row[11] = {7.4, 0.7, 0, 1.9, 0.076, 11, 34, 0.9978,
+                                    3.51, 0.56, 9.4};
+
+/* The seed's WineRecord bytes, written by hand: field n (1..11) is a
+ * double (wire type 1, key n<<3|1), field 12 a string (key 0x62). */
+static size_t hand_encoded_wine(uint8_t *out) {
+    size_t n = 0;
+    for (int f = 1; f <= 11; f++) {
+        if (wine_row[f - 1] == 0) continue; /* proto3 omits zeros */
+        out[n++] = (uint8_t)(f << 3 | 1);
+        memcpy(out + n, &wine_row[f - 1], 8); /* little-endian host */
+        n += 8;
+    }
+    out[n++] = 0x62;
+    out[n++] = 4;
+    memcpy(out + n, "wine", 4);
+    return n + 4;
+}
+
+static void wine_decodes_seed_bytes(void **state) {
+    (void)state;
+    uint8_t buf[256];
+    size_t len = hand_encoded_wine(buf);
+    record rec;
+    ms_error err;
+    assert_int_equal(wire_decode_wine(buf, len, &rec, &err), 0);
+    assert_string_equal(rec.data_type, "wine");
+    assert_int_equal(rec.nfeatures, 11);
+    assert_memory_equal(rec.features, wine_row, sizeof wine_row);
+}
+
+static void wine_encodes_seed_bytes(void **state) {
+    (void)state;
+    uint8_t expected[256], got[256];
+    size_t elen = hand_encoded_wine(expected);
+    size_t glen = wire_encode_wine(wine_row, "wine", got, sizeof got);
+    assert_int_equal(glen, elen);
+    assert_memory_equal(got, expected, elen);
+    assert_int_equal(wire_encode_wine(wine_row, "wine", got, 10), 0);
+}
+
+static void wine_rejects_garbage(void **state) {
+    (void)state;
+    record rec;
+    ms_error err;
+    const uint8_t garbage[] = {0xff, 0xfe, 0x20, 0x67};
+    assert_int_equal(wire_decode_wine(garbage, sizeof garbage, &rec, &err), -1);
+    assert_non_null(strstr(err.msg, "not a valid WineRecord"));
+    /* Valid protobuf, but no dataType: not a record anyone meant to send. */
+    const uint8_t no_type[] = {0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
+    assert_int_equal(wire_decode_wine(no_type, sizeof no_type, &rec, &err), -1);
+    assert_non_null(strstr(err.msg, "no dataType"));
+    assert_int_equal(wire_decode_wine(NULL, 0, &rec, &err), -1);
+    /* Truncated in the middle of a double. */
+    uint8_t buf[256];
+    size_t len = hand_encoded_wine(buf);
+    assert_int_equal(wire_decode_wine(buf, 5, &rec, &err), -1);
+    (void)len;
+}
+
+static void model_round_trip_by_value_and_reference(void **state) {
+    (void)state;
+    uint8_t *msg;
+    size_t len;
+    const char doc[] = "<PMML/>";
+    assert_int_equal(wire_encode_model("tree", "generated from SparkML", "wine",
+                                       MODEL_TYPE_PMML, doc, sizeof doc - 1,
+                                       NULL, &msg, &len), 0);
+    wire_model m;
+    ms_error err;
+    assert_int_equal(wire_decode_model(msg, len, &m, &err), 0);
+    assert_string_equal(m.name, "tree");
+    assert_string_equal(m.description, "generated from SparkML");
+    assert_string_equal(m.data_type, "wine");
+    assert_int_equal(m.type, MODEL_TYPE_PMML);
+    assert_int_equal(m.data_len, sizeof doc - 1);
+    assert_memory_equal(m.data, doc, m.data_len);
+    assert_null(m.location);
+    /* Seed numbers: field 4 = 1 for PMML. */
+    const uint8_t pmml_type[] = {0x20, 0x01};
+    assert_non_null(memmem(msg, len, pmml_type, 2));
+    wire_model_release(&m);
+    free(msg);
+
+    assert_int_equal(wire_encode_model("graph", "", "wine",
+                                       MODEL_TYPE_TENSORFLOW, NULL, 0,
+                                       "/models/g.pb", &msg, &len), 0);
+    assert_int_equal(wire_decode_model(msg, len, &m, &err), 0);
+    assert_int_equal(m.type, MODEL_TYPE_TENSORFLOW);
+    assert_string_equal(m.location, "/models/g.pb");
+    assert_null(m.data);
+    wire_model_release(&m);
+    free(msg);
+}
+
+static void model_rejects_incomplete(void **state) {
+    (void)state;
+    wire_model m;
+    ms_error err;
+    /* name only: no dataType */
+    const uint8_t name_only[] = {0x0a, 0x01, 'x'};
+    assert_int_equal(wire_decode_model(name_only, sizeof name_only, &m, &err), -1);
+    assert_non_null(strstr(err.msg, "dataType"));
+    /* name + dataType but neither data nor location */
+    const uint8_t no_content[] = {0x0a, 0x01, 'x', 0x1a, 0x01, 'w'};
+    assert_int_equal(wire_decode_model(no_content, sizeof no_content, &m, &err), -1);
+    assert_non_null(strstr(err.msg, "neither data nor location"));
+    /* unknown model type 7 */
+    const uint8_t bad_type[] = {0x0a, 0x01, 'x', 0x1a, 0x01, 'w', 0x20, 0x07,
+                                0x2a, 0x01, 'z'};
+    assert_int_equal(wire_decode_model(bad_type, sizeof bad_type, &m, &err), -1);
+    assert_non_null(strstr(err.msg, "unknown model type 7"));
+    const uint8_t garbage[] = {0xff, 0xff, 0xff};
+    assert_int_equal(wire_decode_model(garbage, sizeof garbage, &m, &err), -1);
+}
+
+static void result_round_trip(void **state) {
+    (void)state;
+    const char *labels[] = {"5", "6"};
+    const double probs[] = {0.25, 0.75};
+    wire_result r = {
+        .data_type = "wine", .model_name = "tree",
+        .model_type = MODEL_TYPE_PMML, .result = 6, .label = "6",
+        .nprobabilities = 2, .class_labels = labels, .probabilities = probs,
+        .duration_ns = 1234, .source_topic = "models_data",
+        .source_partition = 3, .source_offset = 99, .timestamp_ms = 1700000000000,
+    };
+    uint8_t buf[1024];
+    size_t len = wire_encode_result(&r, buf, sizeof buf);
+    assert_true(len > 0);
+    assert_int_equal(wire_encode_result(&r, buf, 8), 0);
+    Modelserving__ServingResult *msg = wire_decode_result(buf, len);
+    assert_non_null(msg);
+    assert_string_equal(msg->datatype, "wine");
+    assert_string_equal(msg->modelname, "tree");
+    assert_int_equal(msg->modeltype, 1);
+    assert_true(msg->result == 6.0);
+    assert_string_equal(msg->label, "6");
+    assert_int_equal(msg->n_probabilities, 2);
+    assert_string_equal(msg->probabilities[1]->label, "6");
+    assert_true(msg->probabilities[1]->probability == 0.75);
+    assert_int_equal(msg->durationns, 1234);
+    assert_string_equal(msg->sourcetopic, "models_data");
+    assert_int_equal(msg->sourcepartition, 3);
+    assert_int_equal(msg->sourceoffset, 99);
+    assert_int_equal(msg->timestampms, 1700000000000);
+    wire_result_message_free(msg);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(wine_decodes_seed_bytes),
+        cmocka_unit_test(wine_encodes_seed_bytes),
+        cmocka_unit_test(wine_rejects_garbage),
+        cmocka_unit_test(model_round_trip_by_value_and_reference),
+        cmocka_unit_test(model_rejects_incomplete),
+        cmocka_unit_test(result_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
