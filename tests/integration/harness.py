@@ -295,3 +295,4 @@ def kcat_consume(bootstrap, topic, count, timeout=60):
         out.append(buf[i + 4:i + 4 + n])
         i += 4 + n
     return out
+
