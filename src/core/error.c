@@ -23,6 +23,10 @@ int ms_error_prefix(ms_error *err, const char *fmt, ...) {
     va_end(ap);
     char old[MS_ERROR_MAX];
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* A sentence too long for the buffer keeps its beginning, which names
+     * where the error was, and ends in "..." to show it was cut. */
+    int n = snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    if (n >= (int)sizeof err->msg)
+        memcpy(err->msg + sizeof err->msg - 4, "...", 4);
     return -1;
 }
