@@ -16,13 +16,18 @@ int ms_error_set(ms_error *err, const char *fmt, ...) {
 
 int ms_error_prefix(ms_error *err, const char *fmt, ...) {
     if (!err) return -1;
-    char prefix[MS_ERROR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
-    va_end(ap);
     char old[MS_ERROR_MAX];
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    /* A sentence cut short at MS_ERROR_MAX is still useful; say no more
+     * than fits. */
+    if (n >= 0 && (size_t)n < sizeof err->msg) {
+        size_t room = sizeof err->msg - (size_t)n;
+        if (snprintf(err->msg + n, room, ": %s", old) < 0)
+            err->msg[n] = '\0';
+    }
     return -1;
 }
