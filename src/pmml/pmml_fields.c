@@ -142,7 +142,10 @@ int pmml_bind_model(pmml_ctx *ctx, const xmlNode *model_el) {
     const xmlNode *schema_el = NULL;
     for (const xmlNode *c = pmml_elem(model_el->children); c;
          c = pmml_elem(c->next)) {
-        if (pmml_is(c, "MiningSchema") && !schema_el) {
+        if (pmml_is(c, "MiningSchema")) {
+            if (schema_el)
+                return pmml_fail(ctx, c, "%s has a second MiningSchema",
+                                 model_el->name);
             schema_el = c;
         } else if (pmml_is(c, "Targets")) {
             if (check_targets(ctx, c) < 0) return -1;
@@ -165,9 +168,10 @@ int pmml_bind_model(pmml_ctx *ctx, const xmlNode *model_el) {
 }
 
 int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
-                    int *slot) {
+                    int *slot, const char **name_out) {
     const char *name = pmml_attr_req(ctx, el, attr);
     if (!name) return -1;
+    if (name_out) *name_out = name;
     for (size_t i = 0; i < ctx->nfields; i++) {
         if (strcmp(ctx->fields[i].name, name) != 0) continue;
         if (ctx->fields[i].slot < 0)

@@ -119,6 +119,10 @@ int pmml_attr_double_req(pmml_ctx *ctx, const xmlNode *el, const char *name,
 int pmml_attr_enum_req(pmml_ctx *ctx, const xmlNode *el, const char *name,
                        const char *const *allowed, int *out);
 
+/* Appends item to a ", "-separated list in buf (truncating quietly: the
+ * list only goes into messages). */
+void pmml_list_append(char *list, size_t size, const char *item);
+
 /* Makes room for need elements of size elsize in *arr (capacity *cap,
  * grown geometrically). Returns 0, or -1 with ctx->err filled. */
 int pmml_grow(pmml_ctx *ctx, void **arr, size_t *cap, size_t need,
@@ -136,10 +140,11 @@ int pmml_bind_model(pmml_ctx *ctx, const xmlNode *model_el);
  * know. */
 int pmml_is_common_child(const xmlNode *el);
 
-/* Schema slot of the active field named by attribute attr of el; an
- * unknown or non-active field is an error naming the element. */
+/* Schema slot of the active field named by attribute attr of el, and (if
+ * name is not NULL) that name, valid until the load ends. An unknown or
+ * non-active field is an error naming the element. */
 int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
-                    int *slot);
+                    int *slot, const char **name);
 
 /* Index of label in ctx->classes; when absent, appended unless the labels
  * are fixed (then it is an error naming el). */

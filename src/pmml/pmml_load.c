@@ -10,9 +10,6 @@
  */
 #include "pmml/pmml.h"
 
-#include <stdio.h>
-#include <string.h>
-
 #include "pmml/pmml_internal.h"
 
 static const struct {
@@ -34,11 +31,8 @@ static pmml_compiler find_compiler(const xmlNode *model_el) {
 
 static int reject_model(pmml_ctx *ctx, const xmlNode *model_el) {
     char list[256] = "";
-    for (size_t i = 0; i < NCOMPILERS; i++) {
-        size_t used = strlen(list);
-        snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
-                 compilers[i].element);
-    }
+    for (size_t i = 0; i < NCOMPILERS; i++)
+        pmml_list_append(list, sizeof list, compilers[i].element);
     return pmml_fail(ctx, model_el, "%s is not supported (supported models: "
                                     "%s)", model_el->name, list);
 }

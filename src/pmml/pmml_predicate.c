@@ -97,7 +97,7 @@ static int parse_array(pmml_ctx *ctx, pmml_preds *p, const xmlNode *arr,
 static int compile_set(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
                        pmml_pred *q) {
     int op;
-    if (pmml_input_slot(ctx, el, "field", &q->slot) < 0 ||
+    if (pmml_input_slot(ctx, el, "field", &q->slot, NULL) < 0 ||
         pmml_attr_enum_req(ctx, el, "booleanOperator", set_ops, &op) < 0)
         return -1;
     q->op = (uint8_t)(OP_IS_IN + op);
@@ -158,7 +158,7 @@ static int compile_at(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
         q.op = OP_FALSE;
     } else if (pmml_is(el, "SimplePredicate")) {
         int op;
-        if (pmml_input_slot(ctx, el, "field", &q.slot) < 0 ||
+        if (pmml_input_slot(ctx, el, "field", &q.slot, NULL) < 0 ||
             pmml_attr_enum_req(ctx, el, "operator", simple_ops, &op) < 0)
             return -1;
         q.op = (uint8_t)op;

@@ -69,7 +69,8 @@ static int compile_term(pmml_ctx *ctx, regression_model *r,
     reg_term t = {.categorical = pmml_is(el, "CategoricalPredictor")};
     if (!t.categorical && !pmml_is(el, "NumericPredictor"))
         return pmml_unsupported(ctx, el);  /* PredictorTerm */
-    if (pmml_input_slot(ctx, el, "name", &t.slot) < 0) return -1;
+    const char *name;
+    if (pmml_input_slot(ctx, el, "name", &t.slot, &name) < 0) return -1;
     if (pmml_attr_double_req(ctx, el, "coefficient", &t.coefficient) < 0)
         return -1;
     if (t.categorical) {
@@ -80,7 +81,7 @@ static int compile_term(pmml_ctx *ctx, regression_model *r,
     if (pmml_grow(ctx, (void **)&r->terms, &r->capterms, r->nterms + 1,
                   sizeof *r->terms) < 0)
         return -1;
-    t.name = strdup(pmml_attr(ctx, el, "name"));
+    t.name = strdup(name);
     if (!t.name) {
         ctx->oom = 1;
         return pmml_fail(ctx, el, "out of memory");

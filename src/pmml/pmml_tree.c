@@ -274,7 +274,8 @@ static int compile_tree(pmml_ctx *ctx, tree_model *t, const xmlNode *el) {
     const xmlNode *root = NULL;
     for (const xmlNode *c = pmml_elem(el->children); c; c = pmml_elem(c->next)) {
         if (pmml_is_common_child(c)) continue;
-        if (!pmml_is(c, "Node") || root) return pmml_unsupported(ctx, c);
+        if (!pmml_is(c, "Node")) return pmml_unsupported(ctx, c);
+        if (root) return pmml_fail(ctx, c, "TreeModel has a second root Node");
         root = c;
     }
     if (!root) return pmml_fail(ctx, el, "TreeModel has no Node");

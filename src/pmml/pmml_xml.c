@@ -51,12 +51,21 @@ static parse_guard *guard_of(void *sax_ctx) {
 }
 
 /* Records why we stopped and halts the parser; no callback runs after. */
-static void reject(void *sax_ctx, const char *what) {
+static void reject(void *sax_ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void reject(void *sax_ctx, const char *fmt, ...) {
     xmlParserCtxtPtr pc = sax_ctx;
     parse_guard *g = guard_of(sax_ctx);
-    if (!g->failed)
+    if (!g->failed) {
+        char what[MS_ERROR_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
         ms_error_set(g->err, "PMML line %d: %s", xmlSAX2GetLineNumber(pc),
                      what);
+    }
     g->failed = 1;
     xmlStopParser(pc);
 }
@@ -69,6 +78,8 @@ static void on_internal_subset(void *ctx, const xmlChar *name,
                 "(no DTDs, no entities)");
 }
 
+/* Entities are declared only inside a DOCTYPE, which is already refused;
+ * this second lock keeps them out should that ever be relaxed. */
 static void on_entity_decl(void *ctx, const xmlChar *name, int type,
                            const xmlChar *public_id, const xmlChar *system_id,
                            xmlChar *content) {
@@ -83,13 +94,13 @@ static void on_start(void *ctx, const xmlChar *localname,
                      const xmlChar **attributes) {
     parse_guard *g = guard_of(ctx);
     if (++g->depth > PMML_MAX_DEPTH) {
-        reject(ctx, "elements are nested too deeply (limit "
-                    "PMML_MAX_DEPTH = 200 levels)");
+        reject(ctx, "elements are nested too deeply (the limit is %d "
+                    "levels)", PMML_MAX_DEPTH);
         return;
     }
     if (++g->elements > PMML_MAX_ELEMENTS) {
-        reject(ctx, "document has too many elements (limit "
-                    "PMML_MAX_ELEMENTS = 2000000)");
+        reject(ctx, "document has too many elements (the limit is %d)",
+               PMML_MAX_ELEMENTS);
         return;
     }
     xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces,
@@ -219,14 +230,13 @@ const char *pmml_attr_req(pmml_ctx *ctx, const xmlNode *el,
 }
 
 int pmml_parse_double(const char *s, double *out) {
+    static const char space[] = " \t\n\r";
     char *end;
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+    s += strspn(s, space);
     if (!*s) return -1;
     *out = strtod_l(s, &end, c_locale);
     if (end == s) return -1;
-    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
-        end++;
-    return *end ? -1 : 0;
+    return end[strspn(end, space)] ? -1 : 0;
 }
 
 int pmml_attr_double(pmml_ctx *ctx, const xmlNode *el, const char *name,
@@ -250,15 +260,12 @@ int pmml_attr_enum(pmml_ctx *ctx, const xmlNode *el, const char *name,
         return ctx->oom ? -1 : 0;
     }
     char list[256] = "";
-    size_t used = 0;
     for (int i = 0; allowed[i]; i++) {
         if (strcmp(v, allowed[i]) == 0) {
             *out = i;
             return 0;
         }
-        int n = snprintf(list + used, sizeof list - used, "%s%s",
-                         i ? ", " : "", allowed[i]);
-        if (n > 0 && (size_t)n < sizeof list - used) used += (size_t)n;
+        pmml_list_append(list, sizeof list, allowed[i]);
     }
     return pmml_fail(ctx, el, "%s %s '%s' is not supported (supported: %s)",
                      el->name, name, v, list);
@@ -274,6 +281,11 @@ int pmml_attr_enum_req(pmml_ctx *ctx, const xmlNode *el, const char *name,
                        const char *const *allowed, int *out) {
     if (!pmml_attr_req(ctx, el, name)) return -1;
     return pmml_attr_enum(ctx, el, name, allowed, 0, out);
+}
+
+void pmml_list_append(char *list, size_t size, const char *item) {
+    size_t used = strlen(list);
+    snprintf(list + used, size - used, "%s%s", used ? ", " : "", item);
 }
 
 int pmml_grow(pmml_ctx *ctx, void **arr, size_t *cap, size_t need,
