@@ -1,0 +1,206 @@
+/*
+ * pmml_internal.h - what the files of the PMML loader share; not part of the
+ * module's front door (pmml.h).
+ *
+ * Loading runs in stages, each in its own file:
+ *
+ *   pmml_xml.c        bytes -> libxml2 tree, with the safety limits (no DTD,
+ *                     no entities, no network, capped size, depth and count);
+ *                     attribute, number and error helpers for the others
+ *   pmml_load.c       pmml_load(): walks the document and hands the model
+ *                     element to its compiler from a table
+ *   pmml_fields.c     DataDictionary + MiningSchema -> field bindings (PMML
+ *                     field name -> schema slot), target, class labels; the
+ *                     model children every model type shares
+ *   pmml_predicate.c  predicates -> flat array, three-valued evaluation
+ *   pmml_tree.c       TreeModel compiler and scorer
+ *   pmml_regression.c RegressionModel compiler and scorer
+ *
+ * A compiler gets a pmml_ctx whose fields are already bound, compiles its
+ * model element into flat arrays and returns a core model. Adding a model
+ * type = one new file + one line in the table of pmml_load.c.
+ *
+ * Every loading function returns 0 / -1 (or a pointer / NULL) and, on
+ * failure, has already written a sentence naming the line into ctx->err.
+ */
+#ifndef MS_PMML_INTERNAL_H
+#define MS_PMML_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "core/error.h"
+#include "core/model.h"
+#include "core/schema.h"
+
+/* Limits on what a document may be; beyond them it is rejected unread. */
+#define PMML_MAX_BYTES ((size_t)64 << 20)
+#define PMML_MAX_DEPTH 200         /* element nesting (libxml2 stops at 256) */
+#define PMML_MAX_ELEMENTS 2000000  /* more than any 64 MiB model needs */
+
+/* One MiningField of the model, bound to the data type's schema. */
+typedef struct pmml_field {
+    const char *name;   /* owned by the load context's string pool */
+    int slot;           /* schema slot for active fields, else -1 */
+    int line;           /* of the MiningField, for messages */
+} pmml_field;
+
+/* Class labels of a classifier, in the order the model reports them. */
+typedef struct pmml_classes {
+    size_t n, cap;
+    char **labels;      /* n strdup'ed labels */
+    double *values;     /* label as a number, NaN if it is not one */
+    int fixed;          /* labels came from the target's DataField: no more
+                           may be added */
+} pmml_classes;
+
+/* State of one load. Lives on pmml_load()'s stack. */
+typedef struct pmml_ctx {
+    const ms_schema *schema;
+    ms_error *err;
+    int oom;                        /* sticky: an allocation failed */
+    xmlChar **strings;              /* attribute values handed out by */
+    size_t nstrings, capstrings;    /* pmml_attr(), freed at the end */
+    const xmlNode *dictionary;      /* the DataDictionary element */
+    pmml_field *fields;             /* MiningSchema of the model */
+    size_t nfields, nfields_cap;
+    const char *target;             /* target field name, or NULL */
+    pmml_classes classes;           /* labels gathered so far */
+} pmml_ctx;
+
+/* ---- pmml_xml.c: parsing and helpers -------------------------------- */
+
+/* Parses bytes into a tree, enforcing the limits above. Returns a document
+ * the caller frees with xmlFreeDoc(), or NULL with err filled. */
+xmlDoc *pmml_parse(const void *bytes, size_t len, ms_error *err);
+
+/* Formats "PMML line N: <message>" into ctx->err. Returns -1. */
+int pmml_fail(pmml_ctx *ctx, const xmlNode *el, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The standard rejection of an element we do not support. Returns -1. */
+int pmml_unsupported(pmml_ctx *ctx, const xmlNode *el);
+
+/* Local name of an element (namespaces are ignored: PMML 3.x and 4.x
+ * documents differ only in their namespace URI). */
+int pmml_is(const xmlNode *el, const char *name);
+
+/* The next element sibling from el on (el included), or NULL. Use as
+ * for (c = pmml_elem(el->children); c; c = pmml_elem(c->next)). */
+const xmlNode *pmml_elem(const xmlNode *el);
+
+/* Value of an attribute, or NULL when absent. The string belongs to ctx
+ * and lives until the load ends. Also NULL when memory ran out; then
+ * ctx->oom is set and ctx->err filled. */
+const char *pmml_attr(pmml_ctx *ctx, const xmlNode *el, const char *name);
+
+/* Like pmml_attr but absence is an error naming the element. */
+const char *pmml_attr_req(pmml_ctx *ctx, const xmlNode *el, const char *name);
+
+/* Parses a whole string as a number (C locale; INF, -INF, NaN allowed).
+ * Returns 0, or -1 when it is not a number. */
+int pmml_parse_double(const char *s, double *out);
+
+/* Numeric attribute: dflt when absent; a non-number is an error. */
+int pmml_attr_double(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                     double dflt, double *out);
+
+/* Index of the attribute's value in a NULL-terminated list of keywords,
+ * dflt when absent; anything else is an error naming the attribute and the
+ * allowed values. */
+int pmml_attr_enum(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                   const char *const *allowed, int dflt, int *out);
+
+/* The same two for attributes that must be present. */
+int pmml_attr_double_req(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                         double *out);
+int pmml_attr_enum_req(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                       const char *const *allowed, int *out);
+
+/* Appends item to a ", "-separated list in buf (truncating quietly: the
+ * list only goes into messages). */
+void pmml_list_append(char *list, size_t size, const char *item);
+
+/* Makes room for need elements of size elsize in *arr (capacity *cap,
+ * grown geometrically). Returns 0, or -1 with ctx->err filled. */
+int pmml_grow(pmml_ctx *ctx, void **arr, size_t *cap, size_t need,
+              size_t elsize);
+
+/* ---- pmml_fields.c: field binding and shared model children ---------- */
+
+/* Binds the model element's MiningSchema to the schema, finds the target,
+ * reads class labels from the target DataField and checks the children
+ * every model type may carry (Targets, LocalTransformations, ...). */
+int pmml_bind_model(pmml_ctx *ctx, const xmlNode *model_el);
+
+/* True for the children pmml_bind_model() handled (MiningSchema, Output,
+ * ModelStats, ...); a compiler skips them and rejects what it does not
+ * know. */
+int pmml_is_common_child(const xmlNode *el);
+
+/* Schema slot of the active field named by attribute attr of el, and (if
+ * name is not NULL) that name, valid until the load ends. An unknown or
+ * non-active field is an error naming the element. */
+int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
+                    int *slot, const char **name);
+
+/* Index of label in ctx->classes; when absent, appended unless the labels
+ * are fixed (then it is an error naming el). */
+int pmml_class_index(pmml_ctx *ctx, const xmlNode *el, const char *label,
+                     int *index);
+
+/* Moves the labels into *out (the model now owns them) and fills values. */
+int pmml_classes_take(pmml_ctx *ctx, pmml_classes *out);
+
+void pmml_classes_free(pmml_classes *c);
+
+void pmml_ctx_free(pmml_ctx *ctx);
+
+/* ---- pmml_predicate.c ------------------------------------------------ */
+
+/* PMML's three-valued logic: a comparison with a missing value is
+ * UNKNOWN, and compound predicates propagate it. */
+typedef enum pmml_truth {
+    PMML_FALSE = 0,
+    PMML_TRUE = 1,
+    PMML_UNKNOWN = 2
+} pmml_truth;
+
+typedef struct pmml_pred {
+    uint8_t op;            /* enum pred_op in pmml_predicate.c */
+    int32_t slot;          /* field of simple and set predicates */
+    uint32_t first, count; /* compound: children; set: range of values[] */
+    double value;          /* operand of a simple predicate */
+} pmml_pred;
+
+/* All predicates of one model; a compound predicate's children sit next
+ * to each other, so it is an index range, not a list of pointers. */
+typedef struct pmml_preds {
+    pmml_pred *preds;
+    size_t n, cap;
+    double *values;        /* members of SimpleSetPredicate arrays */
+    size_t nvalues, capvalues;
+} pmml_preds;
+
+/* True when el is one of the predicate elements. */
+int pmml_is_predicate(const xmlNode *el);
+
+/* Compiles predicate element el; *index receives its position. */
+int pmml_predicate_compile(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
+                           uint32_t *index);
+
+pmml_truth pmml_predicate_eval(const pmml_preds *p, uint32_t index,
+                               const double *x);
+
+void pmml_preds_free(pmml_preds *p);
+
+/* ---- model compilers ------------------------------------------------- */
+
+typedef model *(*pmml_compiler)(pmml_ctx *ctx, const xmlNode *model_el);
+
+model *pmml_tree_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_regression_compile(pmml_ctx *ctx, const xmlNode *model_el);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * pmml_load.c - pmml_load(): the document walk and the table of model
+ * compilers.
+ *
+ * A PMML document is Header, DataDictionary, an optional
+ * TransformationDictionary, then one or more models; PMML says the first
+ * model is the one to use. Its element name picks the compiler from
+ * compilers[]; a model type without a compiler is rejected by name, so a
+ * document is either scored faithfully or not loaded at all.
+ */
+#include "pmml/pmml.h"
+
+#include "pmml/pmml_internal.h"
+
+static const struct {
+    const char *element;
+    pmml_compiler compile;
+} compilers[] = {
+    {"RegressionModel", pmml_regression_compile},
+    {"TreeModel", pmml_tree_compile},
+};
+
+#define NCOMPILERS (sizeof compilers / sizeof compilers[0])
+
+static pmml_compiler find_compiler(const xmlNode *model_el) {
+    for (size_t i = 0; i < NCOMPILERS; i++)
+        if (pmml_is(model_el, compilers[i].element))
+            return compilers[i].compile;
+    return NULL;
+}
+
+static int reject_model(pmml_ctx *ctx, const xmlNode *model_el) {
+    char list[256] = "";
+    for (size_t i = 0; i < NCOMPILERS; i++)
+        pmml_list_append(list, sizeof list, compilers[i].element);
+    return pmml_fail(ctx, model_el, "%s is not supported (supported models: "
+                                    "%s)", model_el->name, list);
+}
+
+/* Finds the DataDictionary and the first model; everything before the
+ * model must be a part of the document we understand. */
+static const xmlNode *find_model(pmml_ctx *ctx, const xmlNode *root) {
+    for (const xmlNode *c = pmml_elem(root->children); c;
+         c = pmml_elem(c->next)) {
+        if (pmml_is(c, "Header") || pmml_is(c, "MiningBuildTask")) continue;
+        if (pmml_is(c, "DataDictionary")) {
+            ctx->dictionary = c;
+        } else if (pmml_is(c, "TransformationDictionary")) {
+            /* Derived fields and functions are not implemented yet; an
+             * empty dictionary changes nothing. */
+            const xmlNode *d = pmml_elem(c->children);
+            if (d) {
+                pmml_unsupported(ctx, d);
+                return NULL;
+            }
+        } else if (!ctx->dictionary) {
+            pmml_fail(ctx, c, "%s before the DataDictionary", c->name);
+            return NULL;
+        } else {
+            return c;
+        }
+    }
+    pmml_fail(ctx, root, "the document holds no model");
+    return NULL;
+}
+
+static model *load_document(pmml_ctx *ctx, const xmlNode *root) {
+    if (!pmml_is(root, "PMML")) {
+        pmml_fail(ctx, root, "the root element is %s, not PMML", root->name);
+        return NULL;
+    }
+    const xmlNode *model_el = find_model(ctx, root);
+    if (!model_el) return NULL;
+    pmml_compiler compile = find_compiler(model_el);
+    if (!compile) {
+        reject_model(ctx, model_el);
+        return NULL;
+    }
+    if (pmml_bind_model(ctx, model_el) < 0) return NULL;
+    return compile(ctx, model_el);
+}
+
+model *pmml_load(const void *bytes, size_t len, const ms_schema *schema,
+                 ms_error *err) {
+    if (!schema) {
+        ms_error_set(err, "PMML: no schema to bind the model's fields to");
+        return NULL;
+    }
+    xmlDoc *doc = pmml_parse(bytes, len, err);
+    if (!doc) return NULL;
+    pmml_ctx ctx = {.schema = schema, .err = err};
+    model *m = load_document(&ctx, xmlDocGetRootElement(doc));
+    if (m && ctx.oom) {
+        /* A failed allocation may have been read as an absent optional
+         * attribute (err says so); the model cannot be trusted. */
+        model_free(m);
+        m = NULL;
+    }
+    pmml_ctx_free(&ctx);
+    xmlFreeDoc(doc);
+    return m;
+}

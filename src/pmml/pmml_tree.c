@@ -1,0 +1,315 @@
+/*
+ * pmml_tree.c - TreeModel (classification and regression): compiler and
+ * scorer.
+ *
+ * The tree becomes an array of nodes. Each node holds the index of its
+ * predicate in a pmml_preds array and the range [first, first + count) of
+ * its children, which are laid out next to each other (a node's block is
+ * reserved before any child is compiled). Class probabilities of a node are
+ * a row of nclasses doubles in one shared array.
+ *
+ * Scoring starts at the root and moves to the first child whose predicate
+ * is TRUE; that is both the binarySplit and the multiSplit walk. It stops at
+ * a leaf, or when no child is true (noTrueChildStrategy), or when a
+ * predicate is UNKNOWN because of a missing value (missingValueStrategy:
+ * "none" treats UNKNOWN as false, as JPMML does; "nullPrediction" and
+ * "lastPrediction" stop). The other missing-value strategies
+ * (defaultChild, weightedConfidence, aggregateNodes) are rejected at load.
+ */
+#include "pmml/pmml_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_PROBS UINT32_MAX
+
+typedef struct tree_node {
+    uint32_t pred;          /* index into preds */
+    uint32_t first, count;  /* children: nodes[first .. first + count) */
+    uint32_t probs;         /* row in probs[], or NO_PROBS */
+    int32_t label;          /* classification: class index, -1 if none */
+    int32_t line;           /* of the Node element, for messages */
+    double score;           /* regression: the score, NaN if none */
+} tree_node;
+
+enum { CLASSIFICATION, REGRESSION };
+enum { MISSING_NONE, MISSING_NULL, MISSING_LAST };
+
+typedef struct tree_model {
+    model base;
+    int function;
+    int missing;            /* MISSING_* */
+    int return_last;        /* noTrueChildStrategy="returnLastPrediction" */
+    tree_node *nodes;
+    size_t nnodes, capnodes;
+    pmml_preds preds;
+    double *probs;
+    size_t nprobs, capprobs;
+    pmml_classes classes;
+} tree_model;
+
+/* ---- scoring ---------------------------------------------------------- */
+
+static int result(const tree_model *t, const tree_node *n, model_output *out,
+                  ms_error *err) {
+    if (t->function == REGRESSION) {
+        if (isnan(n->score))
+            return ms_error_set(err, "TreeModel: the Node at line %d that "
+                                     "decided has no score", (int)n->line);
+        out->label_index = -1;
+        out->value = n->score;
+        return 0;
+    }
+    if (n->label < 0)
+        return ms_error_set(err, "TreeModel: the Node at line %d that "
+                                 "decided has no score", (int)n->line);
+    out->label_index = n->label;
+    out->value = t->classes.values[n->label];
+    if (out->probabilities) {
+        size_t k = t->classes.n;
+        if (n->probs != NO_PROBS) {
+            memcpy(out->probabilities, t->probs + n->probs,
+                   k * sizeof *out->probabilities);
+        } else {
+            /* A node without ScoreDistribution is certain of its score. */
+            for (size_t i = 0; i < k; i++) out->probabilities[i] = 0;
+            out->probabilities[n->label] = 1;
+        }
+    }
+    return 0;
+}
+
+static int tree_score(const model *m, const double *x, void *scratch,
+                      model_output *out, ms_error *err) {
+    const tree_model *t = (const tree_model *)m;
+    const tree_node *n = &t->nodes[0];
+    (void)scratch;
+    if (pmml_predicate_eval(&t->preds, n->pred, x) != PMML_TRUE)
+        return ms_error_set(err, "TreeModel: no prediction (the predicate of "
+                                 "the root Node at line %d is not true)",
+                            (int)n->line);
+    while (n->count) {
+        const tree_node *next = NULL;
+        for (uint32_t i = n->first; i < n->first + n->count; i++) {
+            pmml_truth v = pmml_predicate_eval(&t->preds, t->nodes[i].pred, x);
+            if (v == PMML_TRUE) {
+                next = &t->nodes[i];
+                break;
+            }
+            if (v == PMML_UNKNOWN && t->missing == MISSING_NULL)
+                return ms_error_set(err, "TreeModel: no prediction (a child "
+                                         "of the Node at line %d tests a "
+                                         "missing value)", (int)n->line);
+            if (v == PMML_UNKNOWN && t->missing == MISSING_LAST)
+                return result(t, n, out, err);
+        }
+        if (!next) {
+            if (t->return_last) break;
+            return ms_error_set(err, "TreeModel: no prediction (no child of "
+                                     "the Node at line %d is true)",
+                                (int)n->line);
+        }
+        n = next;
+    }
+    return result(t, n, out, err);
+}
+
+static void tree_destroy(model *m) {
+    tree_model *t = (tree_model *)m;
+    free(t->nodes);
+    free(t->probs);
+    pmml_preds_free(&t->preds);
+    pmml_classes_free(&t->classes);
+    free(t);
+}
+
+static const model_ops tree_ops = {.score = tree_score,
+                                   .destroy = tree_destroy};
+
+/* ---- compiling -------------------------------------------------------- */
+
+/* Labels of a classifier whose target lists no values: every
+ * ScoreDistribution value in document order (scores = 0), then any Node
+ * score not seen among them (scores = 1). */
+static int collect_labels(pmml_ctx *ctx, const xmlNode *node, int scores) {
+    int ignored;
+    const char *s = scores ? pmml_attr(ctx, node, "score") : NULL;
+    if (s && pmml_class_index(ctx, node, s, &ignored) < 0) return -1;
+    for (const xmlNode *c = pmml_elem(node->children); c;
+         c = pmml_elem(c->next)) {
+        if (!scores && pmml_is(c, "ScoreDistribution")) {
+            const char *v = pmml_attr_req(ctx, c, "value");
+            if (!v || pmml_class_index(ctx, c, v, &ignored) < 0) return -1;
+        } else if (pmml_is(c, "Node")) {
+            if (collect_labels(ctx, c, scores) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+/* Fills a row of class probabilities from a Node's ScoreDistributions:
+ * each one's probability attribute if given, else recordCount / total.
+ * Either all of a node's entries carry probability or none do. */
+static int compile_distribution(pmml_ctx *ctx, tree_model *t,
+                                const xmlNode *node, tree_node *n) {
+    size_t k = ctx->classes.n, given = 0, entries = 0;
+    double total = 0;
+    if (pmml_grow(ctx, (void **)&t->probs, &t->capprobs, t->nprobs + k,
+                  sizeof *t->probs) < 0)
+        return -1;
+    double *row = t->probs + t->nprobs;
+    for (size_t i = 0; i < k; i++) row[i] = 0;
+    for (const xmlNode *c = pmml_elem(node->children); c;
+         c = pmml_elem(c->next)) {
+        if (!pmml_is(c, "ScoreDistribution")) continue;
+        const char *v = pmml_attr_req(ctx, c, "value");
+        double count, prob;
+        int idx;
+        if (!v || pmml_class_index(ctx, c, v, &idx) < 0 ||
+            pmml_attr_double(ctx, c, "recordCount", NAN, &count) < 0 ||
+            pmml_attr_double(ctx, c, "probability", NAN, &prob) < 0)
+            return -1;
+        if (isnan(count) || count < 0)
+            return pmml_fail(ctx, c, "ScoreDistribution needs a recordCount "
+                                     ">= 0");
+        entries++;
+        given += !isnan(prob);
+        total += count;
+        /* A value listed twice adds up, like the records it counts. */
+        row[idx] += isnan(prob) ? count : prob;
+    }
+    if (entries == 0) return 0;
+    if (given != 0 && given != entries)
+        return pmml_fail(ctx, node, "Node mixes ScoreDistributions with and "
+                                    "without a probability");
+    if (given == 0) {
+        if (total <= 0)
+            return pmml_fail(ctx, node, "ScoreDistribution recordCounts of "
+                                        "this Node add up to 0");
+        for (size_t i = 0; i < k; i++) row[i] /= total;
+    }
+    n->probs = (uint32_t)t->nprobs;
+    t->nprobs += k;
+    if (n->label < 0) {
+        /* No score attribute: PMML predicts the most probable class. */
+        n->label = 0;
+        for (size_t i = 1; i < k; i++)
+            if (row[i] > row[n->label]) n->label = (int32_t)i;
+    }
+    return 0;
+}
+
+static int compile_score(pmml_ctx *ctx, tree_model *t, const xmlNode *el,
+                         tree_node *n) {
+    const char *s = pmml_attr(ctx, el, "score");
+    if (!s) return ctx->oom ? -1 : 0;
+    if (t->function == CLASSIFICATION) {
+        int idx;
+        if (pmml_class_index(ctx, el, s, &idx) < 0) return -1;
+        n->label = idx;
+        return 0;
+    }
+    if (pmml_parse_double(s, &n->score) < 0 || isnan(n->score))
+        return pmml_fail(ctx, el, "Node score '%s' of a regression tree is "
+                                  "not a number", s);
+    return 0;
+}
+
+/* Compiles Node el into t->nodes[at], already reserved. t->nodes moves as
+ * children are added, so the node is built locally and stored last. */
+static int compile_node(pmml_ctx *ctx, tree_model *t, const xmlNode *el,
+                        uint32_t at) {
+    tree_node n = {.probs = NO_PROBS, .label = -1, .score = NAN,
+                   .line = (int32_t)xmlGetLineNo(el)};
+    const xmlNode *pred = pmml_elem(el->children);
+    if (!pmml_is_predicate(pred))
+        return pmml_fail(ctx, pred ? pred : el, "Node must start with a "
+                                                "predicate (True, "
+                                                "SimplePredicate, ...)");
+    if (pmml_predicate_compile(ctx, &t->preds, pred, &n.pred) < 0) return -1;
+    for (const xmlNode *c = pmml_elem(pred->next); c; c = pmml_elem(c->next)) {
+        if (pmml_is(c, "Node"))
+            n.count++;
+        else if (!pmml_is(c, "ScoreDistribution") && !pmml_is(c, "Partition"))
+            return pmml_unsupported(ctx, c);  /* e.g. embedded Regression */
+    }
+    if (compile_score(ctx, t, el, &n) < 0) return -1;
+    if (t->function == CLASSIFICATION &&
+        compile_distribution(ctx, t, el, &n) < 0)
+        return -1;
+    if (n.count) {
+        if (pmml_grow(ctx, (void **)&t->nodes, &t->capnodes,
+                      t->nnodes + n.count, sizeof *t->nodes) < 0)
+            return -1;
+        n.first = (uint32_t)t->nnodes;
+        t->nnodes += n.count;
+        uint32_t child = n.first;
+        for (const xmlNode *c = pmml_elem(pred->next); c;
+             c = pmml_elem(c->next))
+            if (pmml_is(c, "Node") && compile_node(ctx, t, c, child++) < 0)
+                return -1;
+    }
+    t->nodes[at] = n;
+    return 0;
+}
+
+static int compile_tree(pmml_ctx *ctx, tree_model *t, const xmlNode *el) {
+    static const char *const functions[] = {"classification", "regression",
+                                            NULL};
+    static const char *const splits[] = {"binarySplit", "multiSplit", NULL};
+    static const char *const missing[] = {"none", "nullPrediction",
+                                          "lastPrediction", NULL};
+    static const char *const no_true[] = {"returnNullPrediction",
+                                          "returnLastPrediction", NULL};
+    int split;
+    if (pmml_attr_enum_req(ctx, el, "functionName", functions,
+                           &t->function) < 0 ||
+        pmml_attr_enum(ctx, el, "splitCharacteristic", splits, 1, &split) < 0 ||
+        pmml_attr_enum(ctx, el, "missingValueStrategy", missing, MISSING_NONE,
+                       &t->missing) < 0 ||
+        pmml_attr_enum(ctx, el, "noTrueChildStrategy", no_true, 0,
+                       &t->return_last) < 0)
+        return -1;
+    const xmlNode *root = NULL;
+    for (const xmlNode *c = pmml_elem(el->children); c; c = pmml_elem(c->next)) {
+        if (pmml_is_common_child(c)) continue;
+        if (!pmml_is(c, "Node")) return pmml_unsupported(ctx, c);
+        if (root) return pmml_fail(ctx, c, "TreeModel has a second root Node");
+        root = c;
+    }
+    if (!root) return pmml_fail(ctx, el, "TreeModel has no Node");
+    if (t->function == CLASSIFICATION && !ctx->classes.fixed &&
+        (collect_labels(ctx, root, 0) < 0 || collect_labels(ctx, root, 1) < 0))
+        return -1;
+    if (pmml_grow(ctx, (void **)&t->nodes, &t->capnodes, 1,
+                  sizeof *t->nodes) < 0)
+        return -1;
+    t->nnodes = 1;
+    if (compile_node(ctx, t, root, 0) < 0) return -1;
+    if (t->function == CLASSIFICATION) {
+        if (ctx->classes.n == 0)
+            return pmml_fail(ctx, el, "classification TreeModel has no class "
+                                      "labels (no scores, no target values)");
+        if (pmml_classes_take(ctx, &t->classes) < 0) return -1;
+    }
+    return 0;
+}
+
+model *pmml_tree_compile(pmml_ctx *ctx, const xmlNode *model_el) {
+    tree_model *t = calloc(1, sizeof *t);
+    if (!t) {
+        ctx->oom = 1;
+        pmml_fail(ctx, model_el, "out of memory");
+        return NULL;
+    }
+    t->base.ops = &tree_ops;
+    if (compile_tree(ctx, t, model_el) < 0) {
+        tree_destroy(&t->base);
+        return NULL;
+    }
+    t->base.type = MODEL_TYPE_PMML;
+    t->base.nclasses = t->classes.n;
+    t->base.class_labels = (const char *const *)t->classes.labels;
+    return &t->base;
+}

@@ -1,0 +1,64 @@
+/*
+ * pmml_test.h - helpers shared by the PMML unit tests: a three-field test
+ * schema (a, b, c), the boilerplate of a small PMML document, and loading /
+ * scoring shorthands. Header-only so each test_*.c stays one executable.
+ */
+#ifndef MS_TESTS_PMML_TEST_H
+#define MS_TESTS_PMML_TEST_H
+
+#include <math.h>
+#include <string.h>
+
+#include "pmml/pmml.h"
+
+static const char *const test_fields[] = {"a", "b", "c"};
+static const ms_schema test_schema = {
+    .data_type = "test", .nfields = 3, .fields = test_fields};
+
+/* Document head: a, b, c are numeric inputs, y is the target; TARGET is the
+ * DataField of y (its optype and any <Value>s). */
+#define PMML_HEAD(TARGET)                                                  \
+    "<?xml version=\"1.0\"?>\n"                                            \
+    "<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\">\n"       \
+    "<Header/>\n"                                                          \
+    "<DataDictionary>\n"                                                   \
+    "<DataField name=\"a\" optype=\"continuous\" dataType=\"double\"/>\n"  \
+    "<DataField name=\"b\" optype=\"continuous\" dataType=\"double\"/>\n"  \
+    "<DataField name=\"c\" optype=\"continuous\" dataType=\"double\"/>\n"  \
+    TARGET                                                                 \
+    "</DataDictionary>\n"
+
+#define TARGET_CONTINUOUS \
+    "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n"
+#define TARGET_CATEGORICAL \
+    "<DataField name=\"y\" optype=\"categorical\" dataType=\"string\"/>\n"
+
+#define MINING_SCHEMA                                                      \
+    "<MiningSchema>\n"                                                     \
+    "<MiningField name=\"y\" usageType=\"target\"/>\n"                     \
+    "<MiningField name=\"a\"/><MiningField name=\"b\"/>"                   \
+    "<MiningField name=\"c\"/>\n"                                          \
+    "</MiningSchema>\n"
+
+static inline model *load_str(const char *xml, ms_error *err) {
+    err->msg[0] = '\0';
+    return pmml_load(xml, strlen(xml), &test_schema, err);
+}
+
+static inline int score3(const model *m, double a, double b, double c,
+                         model_output *out, ms_error *err) {
+    const double x[3] = {a, b, c};
+    err->msg[0] = '\0';
+    return model_score(m, x, NULL, out, err);
+}
+
+/* 1-based line of the first occurrence of needle in doc, for checking the
+ * "PMML line N:" of error messages. */
+static inline int line_of(const char *doc, const char *needle) {
+    const char *at = strstr(doc, needle);
+    int line = 1;
+    for (const char *s = doc; at && s < at; s++) line += *s == '\n';
+    return at ? line : -1;
+}
+
+#endif
