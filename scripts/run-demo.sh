@@ -22,26 +22,31 @@ fi
 export DATA_PUBLISH_INTERVAL=${DATA_PUBLISH_INTERVAL:-10ms}
 export MODEL_PUBLISH_INTERVAL=${MODEL_PUBLISH_INTERVAL:-20 seconds}
 
+# Children run in sessions of their own, so a Ctrl-C reaches only this
+# script, which stops them in order: publisher and server first (they flush
+# and commit), then the broker they talk to.
 pids=()
 cleanup() {
   trap - EXIT INT TERM
-  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
-  wait 2>/dev/null
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   echo "demo: stopped; logs in $demo/*.log"
 }
 trap cleanup EXIT INT TERM
 
 rm -f "$demo/broker.addr"
-"$build/modelserver" broker --write-address "$demo/broker.addr" >"$demo/broker.log" 2>&1 &
+setsid "$build/modelserver" broker --write-address "$demo/broker.addr" >"$demo/broker.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$demo/broker.addr" ] && break; sleep 0.1; done
 [ -s "$demo/broker.addr" ] || { echo "demo: the broker did not start; see $demo/broker.log" >&2; exit 1; }
 export KAFKA_BROKERS_LIST
 KAFKA_BROKERS_LIST=$(cat "$demo/broker.addr")
 
-"$build/modelserver" --port "$port" >"$demo/server.log" 2>&1 &
+setsid "$build/modelserver" --port "$port" >"$demo/server.log" 2>&1 &
 pids+=($!)
-"$build/publisher" >"$demo/publisher.log" 2>&1 &
+setsid "$build/publisher" >"$demo/publisher.log" 2>&1 &
 pids+=($!)
 
 cat <<EOF2
@@ -54,7 +59,7 @@ EOF2
 
 start=$SECONDS
 while :; do
-  sleep 5
+  sleep 5 & wait $! # a signal interrupts wait at once, not sleep
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "demo: a process exited; see $demo/*.log" >&2; exit 1; }
   done

@@ -15,7 +15,6 @@
  *    first error in our ms_error; nothing is printed to stderr, and no
  *    process-global handler is touched, so loads may run on many threads.
  */
-#define _GNU_SOURCE /* strtod_l, newlocale */
 #include "pmml/pmml_internal.h"
 
 #include <locale.h>

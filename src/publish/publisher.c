@@ -121,9 +121,13 @@ int publisher_run(const publisher_config *cfg, const record_set *records,
     int records_done = records->count == 0 || cfg->max_records == 0;
     int models_done = models->count == 0 || cfg->max_models == 0;
 
-    /* A finite record stream (--count, --once) ends the run; with no
-     * records, the models decide. */
-    while (!*stop && rc == 0 && !(records_done && (models_done || records->count))) {
+    /* The run ends when the records are done and so are the models, or
+     * when the models are unlimited and only records bound the run. */
+    int bounded_by_records = records->count > 0 && cfg->max_models < 0;
+    while (!*stop && rc == 0 &&
+           !(records_done && (models_done || bounded_by_records))) {
+        /* Records done, a few models left: no reason to wait for them. */
+        if (records_done && records->count) next_model = clock_mono_ns();
         int64_t now = clock_mono_ns();
         if (!models_done && now >= next_model) {
             rc = send_model(rk, cfg, &models->files[model_index], err);

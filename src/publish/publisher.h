@@ -31,8 +31,10 @@ typedef struct publisher_totals {
     uint64_t delivery_failures;
 } publisher_totals;
 
-/* Publishes until the records run out (max_records), the models run out
- * when there are no records (max_models), or *stop is set; then flushes
+/* Publishes until the records (max_records) and the models (max_models)
+ * have run out, or only the records when models are unlimited, or until
+ * *stop is set; models left when the records are done go at once. Then
+ * flushes
  * everything queued. records or models may be empty. Returns 0 when every
  * message was delivered; -1 with err filled otherwise (broker unreachable,
  * unreadable model file, undelivered messages). */

@@ -351,10 +351,9 @@ int engine_run(engine *e, volatile sig_atomic_t *stop) {
     if (ferr)
         log_error("engine", "%d result(s) not delivered at shutdown: %s",
                   rd_kafka_outq_len(e->producer), rd_kafka_err2str(ferr));
-    rd_kafka_resp_err_t cerr = rd_kafka_consumer_close(e->data_rk);
-    if (cerr) log_warn("engine", "closing the data consumer: %s",
-                       rd_kafka_err2str(cerr));
-    return ferr || cerr ? -1 : 0;
+    int closed = kafka_consumer_close(e->data_rk, 10000);
+    kafka_consumer_close(e->models_rk, 2000);
+    return ferr || closed != 0 ? -1 : 0;
 }
 
 static void close_pipe(int fds[2]) {
@@ -366,11 +365,10 @@ void engine_free(engine *e) {
     if (!e) return;
     if (e->data_q) rd_kafka_queue_destroy(e->data_q);
     if (e->models_q) rd_kafka_queue_destroy(e->models_q);
-    if (e->data_rk) rd_kafka_destroy(e->data_rk);
-    if (e->models_rk) {
-        rd_kafka_consumer_close(e->models_rk);
-        rd_kafka_destroy(e->models_rk);
-    }
+    /* Consumers were closed (with a time limit) by engine_run, or never
+     * joined anything when it did not run. */
+    if (e->data_rk) kafka_consumer_destroy(e->data_rk);
+    if (e->models_rk) kafka_consumer_destroy(e->models_rk);
     if (e->producer) rd_kafka_destroy(e->producer);
     close_pipe(e->data_pipe);
     close_pipe(e->models_pipe);

@@ -89,3 +89,33 @@ int kafka_topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms,
     return ms_error_set(err, "topic '%s' is not available: %s", topic,
                         rd_kafka_err2str(last));
 }
+
+int kafka_consumer_close(rd_kafka_t *rk, int timeout_ms) {
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(rk, q);
+    if (error) {
+        log_warn("kafka", "closing the consumer: %s",
+                 rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        rd_kafka_queue_destroy(q);
+        return -1;
+    }
+    int64_t deadline = clock_mono_ns() / 1000000 + timeout_ms;
+    while (!rd_kafka_consumer_closed(rk) &&
+           clock_mono_ns() / 1000000 < deadline) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+        if (ev) rd_kafka_event_destroy(ev);
+    }
+    int closed = rd_kafka_consumer_closed(rk);
+    rd_kafka_queue_destroy(q);
+    if (!closed)
+        log_warn("kafka", "the consumer did not leave its group within %dms "
+                          "(brokers unreachable?); its partitions move to "
+                          "other instances after the session timeout",
+                 timeout_ms);
+    return closed ? 0 : -1;
+}
+
+void kafka_consumer_destroy(rd_kafka_t *rk) {
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}

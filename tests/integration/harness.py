@@ -26,10 +26,12 @@ SKIP = 77
 
 _procs = []
 _tmpdirs = []
+KEEP = os.environ.get("MS_KEEP_LOGS")
 
 
 def _cleanup():
-    for p in _procs:
+    # Newest first: servers stop before the broker they talk to.
+    for p in reversed(_procs):
         if p.poll() is None:
             p.terminate()
     deadline = time.time() + 10
@@ -39,7 +41,7 @@ def _cleanup():
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    for d in _tmpdirs:
+    for d in ([] if KEEP else _tmpdirs):
         shutil.rmtree(d, ignore_errors=True)
 
 

@@ -10,7 +10,6 @@ Runs on the project's own generated demo data (no ../shared needed).
 """
 import os
 import subprocess
-import threading
 import time
 
 import harness as h
@@ -32,17 +31,23 @@ h.wait_for("linear model serving",
            lambda: h.http_get(port, "/stats")["name"] == "demoLinearRegression")
 h.check(True, "/stats names the first model")
 
-# 2. 3,000 records at 1,500/s; one second in, a second model is published.
-RECORDS = 3000
+# 2. A warm-up batch, so the data consumer has joined its group and is
+#    consuming live; then 3,000 records at 1,500/s, and 0.7s in, a second model.
+WARMUP, RECORDS = 100, 3000
+subprocess.run(h.publisher(broker.address, "--no-models", "--data-file", csv,
+                           "--count", str(WARMUP), "--data-interval", "0"),
+               check=True, capture_output=True)
+h.wait_for("warm-up scored",
+           lambda: h.metrics(port).get('modelserver_records_total{outcome="scored"}') == WARMUP)
 feeder = subprocess.Popen(h.publisher(broker.address, "--no-models", "--data-file", csv,
                                       "--count", str(RECORDS), "--rate", "1500"),
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-h.wait_for("some records scored",
-           lambda: h.http_get(port, "/stats")["usage"] >= 500, timeout=30)
+time.sleep(0.7)
 usage_before_swap = h.http_get(port, "/stats")["usage"]
 subprocess.run(h.publisher(broker.address, "--no-data", "--models", tree, "--once"),
                check=True, capture_output=True)
 h.check(feeder.wait(60) == 0, "publisher sent all records and exited 0")
+RECORDS += WARMUP
 h.wait_for("all records scored",
            lambda: h.metrics(port).get('modelserver_records_total{outcome="scored"}', 0)
            >= RECORDS, timeout=60)
@@ -108,7 +113,8 @@ tree_results = [r for r in results if r["modelName"] == "demoDecisionTreeClassif
 h.check(all(r["label"] and abs(sum(p for _, p in r["probabilities"]) - 1) < 1e-9
             and float(r["label"]) == r["result"] for r in tree_results),
         "tree results carry a label, its number and probabilities summing to 1")
-h.check(usage_before_swap < RECORDS, "the swap happened mid-stream")
+h.check(WARMUP < usage_before_swap < RECORDS,
+        f"the swap happened mid-stream (linear model had scored {usage_before_swap})")
 
 # 5. A clean stop: SIGTERM, exit 0, summary logged.
 h.check(h.stop(server) == 0, "server exits 0 on SIGTERM")
