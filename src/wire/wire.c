@@ -22,9 +22,9 @@ int wire_decode_model(const void *buf, size_t len, wire_model *out,
         return ms_error_set(err, "model message of %zu bytes is not a valid "
                                  "ModelDescriptor protobuf", len);
     if (!msg->name[0] || !msg->datatype[0]) {
+        const char *missing = msg->name[0] ? "dataType" : "name";
         modelserving__model_descriptor__free_unpacked(msg, NULL);
-        return ms_error_set(err, "model message has no %s",
-                            msg->name[0] ? "dataType" : "name");
+        return ms_error_set(err, "model message has no %s", missing);
     }
     if ((unsigned)msg->modeltype >= MODEL_TYPE_COUNT) {
         int t = (int)msg->modeltype;
