@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# `make bench`: runs every benchmark program in the build directory. Each
-# prints its figures as `bench <name> <value> <unit>` lines, with the command
-# that reproduces them.
+# `make bench`: runs the benchmarks against the build directory. Each prints
+# `bench <name> <value> <unit>` lines; the command that reproduces a block is
+# printed above it. Uses the demo's generated data, and the original's data
+# and models too when ../shared/data is there.
 set -euo pipefail
 build=${1:-build}
-ran=0
-for b in "$build"/bench_*; do
-  [ -x "$b" ] || continue
-  echo "# $b"
-  "$b"
-  ran=$((ran + 1))
-done
-[ "$ran" -gt 0 ] || echo "bench: no benchmark programs in $build yet"
+shared=${MS_SHARED_DATA:-../shared/data}
+demo=$(mktemp -d)
+trap 'rm -rf "$demo"' EXIT
+"$build/demogen" "$demo" 2>/dev/null
+
+run() {
+  echo "# \$ $*"
+  "$@"
+}
+
+run "$build/bench_score" "$demo/winequality_demo.csv" "$demo"/*.pmml
+if [ -f "$shared/winequality_red.csv" ]; then
+  run "$build/bench_score" "$shared/winequality_red.csv" "$shared"/*.pmml
+else
+  echo "# $shared not found: the original's models were not measured"
+fi
