@@ -36,6 +36,7 @@ struct engine {
     rd_kafka_t *data_rk;
     rd_kafka_t *models_rk;
     rd_kafka_t *producer;
+    int models_partitions;
     rd_kafka_queue_t *data_q;
     rd_kafka_queue_t *models_q;
     int data_pipe[2];
@@ -108,7 +109,10 @@ static int make_models_consumer(engine *e, ms_error *err) {
              (int)getpid(), (long long)clock_mono_ns());
     if (kafka_conf_set(conf, "group.id", group, err) ||
         kafka_conf_set(conf, "enable.auto.commit", "false", err) ||
-        kafka_conf_set(conf, "enable.partition.eof", "false", err)) {
+        kafka_conf_set(conf, "enable.partition.eof", "false", err) ||
+        /* Model updates are rare and urgent: do not let the broker sit on
+         * an empty fetch for long. */
+        kafka_conf_set(conf, "fetch.wait.max.ms", "50", err)) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }
@@ -117,6 +121,7 @@ static int make_models_consumer(engine *e, ms_error *err) {
     int partitions =
         kafka_topic_partitions(e->models_rk, e->cfg.models_topic, 30000, err);
     if (partitions < 0) return -1;
+    e->models_partitions = partitions;
     rd_kafka_topic_partition_list_t *list =
         rd_kafka_topic_partition_list_new(partitions);
     for (int p = 0; p < partitions; p++)
@@ -316,7 +321,60 @@ static void drain_pipe(int fd) {
     }
 }
 
+/* Before the first record is scored, applies every model update already on
+ * the models topic (up to each partition's high watermark at start), so a
+ * starting instance serves with the models it would have had all along
+ * rather than counting records as unserved while it catches up. */
+static void catch_up_models(engine *e, volatile sig_atomic_t *stop) {
+    int64_t *target = calloc((size_t)e->models_partitions, sizeof *target);
+    int64_t *next = calloc((size_t)e->models_partitions, sizeof *next);
+    if (!target || !next) {
+        free(target);
+        free(next);
+        return;
+    }
+    int pending = 0;
+    for (int p = 0; p < e->models_partitions; p++) {
+        int64_t low = 0, high = 0;
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+            e->models_rk, e->cfg.models_topic, p, &low, &high, 10000);
+        if (err)
+            log_warn("engine", "cannot read the end offset of %s[%d]: %s; "
+                               "not waiting for its models before scoring",
+                     e->cfg.models_topic, p, rd_kafka_err2str(err));
+        target[p] = err ? 0 : high;
+        next[p] = low;
+        if (next[p] < target[p]) pending++;
+    }
+    uint64_t applied = counter_get(&e->counters->models_received);
+    int64_t deadline = clock_mono_ns() + 60 * (int64_t)1000000000;
+    while (pending > 0 && !*stop && clock_mono_ns() < deadline) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(e->models_rk, 100);
+        if (!msg) continue;
+        int p = msg->partition;
+        handle_model_message(e, msg);
+        if (!msg->err && p >= 0 && p < e->models_partitions &&
+            next[p] < target[p]) {
+            next[p] = msg->offset + 1;
+            if (next[p] >= target[p]) pending--;
+        }
+        rd_kafka_message_destroy(msg);
+    }
+    if (pending > 0 && !*stop)
+        log_warn("engine", "%d partition(s) of '%s' not read to the end within "
+                           "60s; scoring starts anyway",
+                 pending, e->cfg.models_topic);
+    log_info("engine", "applied %llu model update(s) already on '%s' before "
+                       "scoring",
+             (unsigned long long)(counter_get(&e->counters->models_received) -
+                                  applied),
+             e->cfg.models_topic);
+    free(target);
+    free(next);
+}
+
 int engine_run(engine *e, volatile sig_atomic_t *stop) {
+    catch_up_models(e, stop);
     log_info("engine", "stage engine consuming '%s' (group '%s') and '%s'",
              e->cfg.data_topic, e->cfg.group_id, e->cfg.models_topic);
     while (!*stop) {
