@@ -108,7 +108,8 @@ static int bench_model(const char *path, const double *rows, size_t n,
     for (int i = 0; i < LOADS; i++) {
         model_free(m);
         int64_t t0 = clock_mono_ns();
-        m = model_load(MODEL_TYPE_PMML, doc, len, ms_schema_wine(), &err);
+        model_source src = {.bytes = doc, .len = len};
+        m = model_load(MODEL_TYPE_PMML, &src, ms_schema_wine(), &err);
         loads[i] = (double)(clock_mono_ns() - t0) / 1e6;
         if (!m) {
             printf("# %s does not load: %s\n", name, err.msg);

@@ -20,8 +20,9 @@
 
 /* The seed's ModelDescriptor.ModelType numbers; new types go after these. */
 typedef enum model_type {
-    MODEL_TYPE_TENSORFLOW = 0,
+    MODEL_TYPE_TENSORFLOW = 0,        /* frozen GraphDef bytes */
     MODEL_TYPE_PMML = 1,
+    MODEL_TYPE_TENSORFLOW_SAVED = 2,  /* SavedModel directory */
     MODEL_TYPE_COUNT
 } model_type;
 
@@ -61,9 +62,29 @@ struct model {
     const char *const *class_labels;/* nclasses labels, owned by the model */
 };
 
-/* Builds a model from a document of its format, binding its inputs to the
- * slots of schema. Returns NULL with err filled on failure. */
-typedef model *(*model_loader)(const void *bytes, size_t len,
+/* A loader option from the model message ("input" = "dense_1_input"). */
+typedef struct model_param {
+    const char *key;
+    const char *value;
+} model_param;
+
+/* What a loader builds from: the document's bytes (sent by value, or read
+ * from a file), or a directory for formats that are directories (a
+ * SavedModel); plus the message's options. All borrowed for the call. */
+typedef struct model_source {
+    const void *bytes;   /* NULL when the model is a directory */
+    size_t len;
+    const char *dir;     /* the directory, or NULL */
+    const model_param *params;
+    size_t nparams;
+} model_source;
+
+/* The value of an option, or NULL. */
+const char *model_source_param(const model_source *src, const char *key);
+
+/* Builds a model from its source, binding its inputs to the slots of
+ * schema. Returns NULL with err filled on failure. */
+typedef model *(*model_loader)(const model_source *src,
                                const ms_schema *schema, ms_error *err);
 
 /* Registers the loader for a type (replacing any earlier one). Call before
@@ -73,7 +94,7 @@ void model_register(model_type type, model_loader loader);
 
 /* Loads through the registered loader; NULL with err filled when the type has
  * no loader or the document does not load. */
-model *model_load(model_type type, const void *bytes, size_t len,
+model *model_load(model_type type, const model_source *src,
                   const ms_schema *schema, ms_error *err);
 
 static inline int model_score(const model *m, const double *x, void *scratch,

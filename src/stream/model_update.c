@@ -4,20 +4,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/file.h"
 #include "wire/wire.h"
 
-/* Reads a model stored by reference. Only local files for now: a bare path
- * or a file:// URL. *out is malloc'd; the caller frees it. */
-static int read_location(const char *location, uint8_t **out, size_t *len,
-                         ms_error *err) {
+/* Resolves a model stored by reference into src: a file is read into
+ * *fetched (malloc'd; the caller frees it), a directory (a SavedModel) is
+ * passed on as a path. Only local locations for now: a bare path or a
+ * file:// URL. */
+static int resolve_location(const char *location, model_source *src,
+                            uint8_t **fetched, ms_error *err) {
     const char *path = location;
     if (strncmp(location, "file://", 7) == 0) path = location + 7;
     else if (strstr(location, "://"))
         return ms_error_set(err, "model location '%s': only file paths and "
                                  "file:// URLs are supported", location);
-    return file_read_all(path, MODEL_UPDATE_MAX_BYTES, out, len, err);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        src->dir = path;
+        return 0;
+    }
+    if (file_read_all(path, MODEL_UPDATE_MAX_BYTES, fetched, &src->len, err))
+        return -1;
+    src->bytes = *fetched;
+    return 0;
 }
 
 int model_update_apply(store *s, const void *msg, size_t len,
@@ -27,8 +38,8 @@ int model_update_apply(store *s, const void *msg, size_t len,
 
     int rc = -1;
     uint8_t *fetched = NULL;
-    const uint8_t *bytes = wm.data;
-    size_t nbytes = wm.data_len;
+    model_source src = {.bytes = wm.data, .len = wm.data_len,
+                        .params = wm.params, .nparams = wm.nparams};
     const ms_schema *schema = ms_schema_find(wm.data_type);
     if (!schema) {
         ms_error_set(err, "model '%s': no schema for data type '%s'", wm.name,
@@ -36,18 +47,17 @@ int model_update_apply(store *s, const void *msg, size_t len,
         goto done;
     }
     if (wm.location) {
-        if (read_location(wm.location, &fetched, &nbytes, err) != 0) {
+        if (resolve_location(wm.location, &src, &fetched, err) != 0) {
             ms_error_prefix(err, "model '%s'", wm.name);
             goto done;
         }
-        bytes = fetched;
-    } else if (nbytes > MODEL_UPDATE_MAX_BYTES) {
+    } else if (src.len > MODEL_UPDATE_MAX_BYTES) {
         ms_error_set(err, "model '%s' is %zu bytes; the limit is %u", wm.name,
-                     nbytes, MODEL_UPDATE_MAX_BYTES);
+                     src.len, MODEL_UPDATE_MAX_BYTES);
         goto done;
     }
 
-    model *m = model_load(wm.type, bytes, nbytes, schema, err);
+    model *m = model_load(wm.type, &src, schema, err);
     if (!m) {
         ms_error_prefix(err, "model '%s' (%s)", wm.name,
                         model_type_name(wm.type));

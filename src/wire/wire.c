@@ -49,11 +49,24 @@ int wire_decode_model(const void *buf, size_t len, wire_model *out,
         return ms_error_set(err, "model message carries neither data nor "
                                  "location");
     }
+    if (msg->n_parameters) {
+        out->params = calloc(msg->n_parameters, sizeof *out->params);
+        if (!out->params) {
+            modelserving__model_descriptor__free_unpacked(msg, NULL);
+            memset(out, 0, sizeof *out);
+            return ms_error_set(err, "out of memory decoding a model message");
+        }
+        for (size_t i = 0; i < msg->n_parameters; i++)
+            out->params[i] = (model_param){msg->parameters[i]->key,
+                                           msg->parameters[i]->value};
+        out->nparams = msg->n_parameters;
+    }
     out->message_ = msg;
     return 0;
 }
 
 void wire_model_release(wire_model *m) {
+    free(m->params);
     if (m->message_)
         modelserving__model_descriptor__free_unpacked(m->message_, NULL);
     memset(m, 0, sizeof *m);

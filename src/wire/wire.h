@@ -26,6 +26,8 @@ typedef struct wire_model {
     const uint8_t *data;     /* model bytes when sent by value, else NULL */
     size_t data_len;
     const char *location;    /* path or URL when sent by reference, else NULL */
+    model_param *params;     /* loader options, nparams of them */
+    size_t nparams;
     void *message_;          /* the protobuf-c message behind the pointers */
 } wire_model;
 
