@@ -39,8 +39,10 @@ static void install_signal_handlers(void) {
 
 /* Topics the embedded broker creates, with partition counts that let a few
  * instances share the data. */
-static broker_topic embedded_topics[3] = {
-    {"models_data", 6}, {"models_models", 1}, {"models_results", 6}};
+static broker_topic embedded_topics[4] = {{"models_data", 6},
+                                          {"models_models", 1},
+                                          {"models_results", 6},
+                                          {"models_store_changelog", 1}};
 
 static broker *start_embedded_broker(const config *cfg, ms_error *err) {
     long nbrokers = 1, partitions = 6;
@@ -57,8 +59,14 @@ static broker *start_embedded_broker(const config *cfg, ms_error *err) {
     embedded_topics[1].name = config_get(cfg, "kafka.models_topic");
     embedded_topics[2].name = config_get(cfg, "kafka.results_topic");
     embedded_topics[2].partitions = (int)partitions;
-    int ntopics = embedded_topics[2].name && embedded_topics[2].name[0] ? 3 : 2;
-    broker *b = broker_start((int)nbrokers, embedded_topics, ntopics, err);
+    embedded_topics[3].name = config_get(cfg, "kafka.changelog_topic");
+    /* Topics named "" are not wanted: leave them out. */
+    broker_topic wanted[4];
+    int ntopics = 0;
+    for (int i = 0; i < 4; i++)
+        if (embedded_topics[i].name && embedded_topics[i].name[0])
+            wanted[ntopics++] = embedded_topics[i];
+    broker *b = broker_start((int)nbrokers, wanted, ntopics, err);
     if (b)
         log_info("broker", "embedded Kafka-protocol broker (%ld broker(s)) at "
                            "%s; topics %s (%ld partitions), %s",
@@ -76,6 +84,10 @@ static broker *start_embedded_broker(const config *cfg, ms_error *err) {
     {"kafka.results_topic", "RESULTS_TOPIC", "results-topic", 0, "TOPIC",  \
      "models_results",                                                     \
      "Topic the scoring results are published to (\"\" for none)."},       \
+    {"kafka.changelog_topic", "CHANGELOG_TOPIC", "changelog-topic", 0,     \
+     "TOPIC", "models_store_changelog",                                    \
+     "Compacted topic the model store is checkpointed to at every model "  \
+     "swap and restored from (\"\" for none)."},                           \
     {"broker.count", "EMBEDDED_BROKERS", "embedded-brokers", 0, "N", "1",  \
      "Brokers in the embedded cluster (1..9), when one is started."},      \
     {"broker.partitions", "EMBEDDED_PARTITIONS", "partitions", 0, "N",     \
@@ -87,6 +99,16 @@ static broker *start_embedded_broker(const config *cfg, ms_error *err) {
      "HOCON configuration file with the seed's keys."}
 
 static const config_option serve_options[] = {
+    {"model_server.engine", "ENGINE", "engine", 'e', "stage|store", "stage",
+     "stage: one thread owns both inputs (the seed's Akka Streams design). "
+     "store: model and data streams meet in a shared store; records are "
+     "scored by --threads workers (the Kafka Streams design)."},
+    {"model_server.threads", "THREADS", "threads", 't', "N", NULL,
+     "Scoring workers of the store engine (default: the number of cores). "
+     "Partitions are shared out among them."},
+    {"model_server.state_dir", "STATE_DIR", "state-dir", 's', "DIR", NULL,
+     "Directory the model store is checkpointed to (models, statistics, "
+     "models topic position) and restored from at start."},
     {"kafka.brokers", "KAFKA_BROKERS_LIST", "brokers", 'b', "LIST", NULL,
      "Kafka bootstrap servers (host:port,...). Unset: start an embedded "
      "broker in this process."},
@@ -96,8 +118,11 @@ static const config_option serve_options[] = {
     {"kafka.offset_reset", "OFFSET_RESET", "offset-reset", 0, "WHERE",
      "earliest",
      "Where a new group starts reading the data topic: earliest or latest."},
-    {"model_server.port", "MODEL_SERVER_PORT", "port", 'p', "PORT", "5500",
-     "HTTP port of the queryable state (/stats) and /metrics."},
+    {"model_server.port", "MODEL_SERVER_PORT", "port", 'p', "PORT", NULL,
+     "HTTP port of the queryable state and /metrics (default: 5500 for the "
+     "stage engine, queriable_state.port or 8888 for the store engine)."},
+    {"queriable_state.port", "QUERIABLE_STATE_PORT", NULL, 0, "PORT", NULL,
+     "The seed's key for the store engine's HTTP port."},
     {"model_server.bind", "MODEL_SERVER_BIND", "bind", 0, "ADDRESS",
      "0.0.0.0", "IPv4 address the HTTP port listens on."},
     {"model_server.data_type", "DATA_TYPE", "data-type", 0, "TYPE", "wine",
@@ -219,11 +244,31 @@ static int run_server(int argc, char **argv) {
     http_server *http = NULL;
     static counters stats_counters;
 
-    if (config_get_int(cfg, "model_server.port", &port, &err) ||
-        port < 0 || port > 65535) {
+    engine_kind kind;
+    if (engine_kind_parse(config_get(cfg, "model_server.engine"), &kind)) {
+        log_error("server", "unknown engine '%s': use stage or store",
+                  config_get(cfg, "model_server.engine"));
+        rc = 2;
+        goto out;
+    }
+    long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *port_key = "model_server.port";
+    if (!config_get(cfg, port_key) && kind == ENGINE_STORE)
+        port_key = "queriable_state.port";
+    port = kind == ENGINE_STORE ? 8888 : 5500;
+    if ((config_get(cfg, port_key) &&
+         config_get_int(cfg, port_key, &port, &err)) ||
+        (config_get(cfg, "model_server.threads") &&
+         config_get_int(cfg, "model_server.threads", &threads, &err))) {
+        log_error("server", "%s", err.msg);
+        rc = 2;
+        goto out;
+    }
+    if (port < 0 || port > 65535 || threads < 1 || threads > 256) {
         log_error("server", "%s", port < 0 || port > 65535
-                                      ? "model_server.port must be 0..65535"
-                                      : err.msg);
+                                      ? "the HTTP port must be 0..65535"
+                                      : "--threads must be 1..256");
+        rc = 2;
         goto out;
     }
     const char *brokers = config_get(cfg, "kafka.brokers");
@@ -237,6 +282,10 @@ static int run_server(int argc, char **argv) {
     formats_register_all();
     models = store_new();
     engine_config ec = {
+        .kind = kind,
+        .threads = (int)threads,
+        .state_dir = config_get(cfg, "model_server.state_dir"),
+        .changelog_topic = config_get(cfg, "kafka.changelog_topic"),
         .brokers = brokers,
         .data_topic = config_get(cfg, "kafka.data_topic"),
         .models_topic = config_get(cfg, "kafka.models_topic"),
@@ -253,7 +302,7 @@ static int run_server(int argc, char **argv) {
         .bind_address = config_get(cfg, "model_server.bind"),
         .port = (int)port,
         .default_data_type = config_get(cfg, "model_server.data_type"),
-        .engine_name = "stage",
+        .engine_name = engine_kind_name(kind),
     };
     if (!(http = http_start(&hc, models, &stats_counters, &err))) {
         log_error("server", "%s", err.msg);

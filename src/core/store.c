@@ -1,23 +1,41 @@
-/* store.c - per-data-type current model and statistics (see store.h). */
+/*
+ * store.c - per-data-type current model and statistics (see store.h).
+ *
+ * The table is a fixed array of entries that are only ever added (under the
+ * mutex), never removed, and published by an atomic count: a scorer scans
+ * entries [0, count) without a lock. Each entry's model pointer is an RCU
+ * pointer.
+ */
 #include "core/store.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <urcu/urcu-memb.h>
 
-struct store_entry {
+typedef struct store_entry {
     char data_type[STORE_NAME_MAX];
-    model *current;
-    model_info info;
-    serving_stats stats;
-    uint64_t unserved;
-};
+    served_model *current;          /* RCU-protected */
+    atomic_uint_fast64_t unserved;
+} store_entry;
 
 struct store {
-    pthread_mutex_t lock;
-    size_t count;
+    pthread_mutex_t lock;           /* adding entries, swaps, snapshots */
+    atomic_size_t count;
     store_entry entries[STORE_MAX_DATA_TYPES];
 };
+
+void store_thread_online(void) { urcu_memb_register_thread(); }
+void store_thread_offline(void) { urcu_memb_unregister_thread(); }
+void store_read_lock(void) { urcu_memb_read_lock(); }
+void store_read_unlock(void) { urcu_memb_read_unlock(); }
+
+static void served_free(served_model *sm) {
+    if (!sm) return;
+    model_free(sm->model);
+    free(sm->message);
+    free(sm);
+}
 
 store *store_new(void) {
     store *s = calloc(1, sizeof *s);
@@ -27,78 +45,131 @@ store *store_new(void) {
 
 void store_free(store *s) {
     if (!s) return;
-    for (size_t i = 0; i < s->count; i++) model_free(s->entries[i].current);
+    size_t n = atomic_load(&s->count);
+    for (size_t i = 0; i < n; i++) served_free(s->entries[i].current);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
 
-/* Finds the entry of a data type, creating it when create is set and there
- * is room. Called with the lock held. */
-static store_entry *find_entry(store *s, const char *data_type, int create) {
-    for (size_t i = 0; i < s->count; i++)
+static store_entry *find(store *s, const char *data_type) {
+    size_t n = atomic_load_explicit(&s->count, memory_order_acquire);
+    for (size_t i = 0; i < n; i++)
         if (strcmp(s->entries[i].data_type, data_type) == 0)
             return &s->entries[i];
-    if (!create || s->count == STORE_MAX_DATA_TYPES ||
-        strlen(data_type) >= STORE_NAME_MAX)
-        return NULL;
-    store_entry *e = &s->entries[s->count++];
-    memset(e, 0, sizeof *e);
-    strcpy(e->data_type, data_type);
+    return NULL;
+}
+
+/* Finds or adds the entry of a data type; NULL when the table is full or
+ * the name too long. */
+static store_entry *find_or_add(store *s, const char *data_type) {
+    store_entry *e = find(s, data_type);
+    if (e) return e;
+    pthread_mutex_lock(&s->lock);
+    e = find(s, data_type);
+    size_t n = atomic_load(&s->count);
+    if (!e && n < STORE_MAX_DATA_TYPES && strlen(data_type) < STORE_NAME_MAX) {
+        e = &s->entries[n];
+        memset(e, 0, sizeof *e);
+        strcpy(e->data_type, data_type);
+        atomic_store_explicit(&s->count, n + 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&s->lock);
     return e;
 }
 
+served_model *store_current(store *s, const char *data_type) {
+    store_entry *e = find_or_add(s, data_type);
+    if (!e) return NULL; /* table full: the engine counts it as unserved */
+    served_model *sm = rcu_dereference(e->current);
+    if (!sm) atomic_fetch_add_explicit(&e->unserved, 1, memory_order_relaxed);
+    return sm;
+}
+
+void served_model_scored(served_model *sm, int64_t ns) {
+    atomic_fetch_add_explicit(&sm->usage, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sm->total_ns, ns, memory_order_relaxed);
+    int_fast64_t seen = atomic_load_explicit(&sm->min_ns, memory_order_relaxed);
+    while (ns < seen && !atomic_compare_exchange_weak_explicit(
+                            &sm->min_ns, &seen, ns, memory_order_relaxed,
+                            memory_order_relaxed)) {
+    }
+    seen = atomic_load_explicit(&sm->max_ns, memory_order_relaxed);
+    while (ns > seen && !atomic_compare_exchange_weak_explicit(
+                            &sm->max_ns, &seen, ns, memory_order_relaxed,
+                            memory_order_relaxed)) {
+    }
+}
+
 int store_swap(store *s, const char *data_type, model *m,
-               const model_info *info, ms_error *err) {
-    pthread_mutex_lock(&s->lock);
-    store_entry *e = find_entry(s, data_type, 1);
+               const model_info *info, const void *message,
+               size_t message_len, const serving_stats *stats, ms_error *err) {
+    served_model *sm = calloc(1, sizeof *sm);
+    uint8_t *copy = message_len ? malloc(message_len) : NULL;
+    store_entry *e = sm && (copy || !message_len) ? find_or_add(s, data_type)
+                                                  : NULL;
     if (!e) {
-        pthread_mutex_unlock(&s->lock);
+        free(copy);
+        free(sm);
         model_free(m);
+        if (!sm || (message_len && !copy))
+            return ms_error_set(err, "out of memory swapping in a model");
         return ms_error_set(err, "cannot serve data type '%s': the store "
                                  "holds %d data types already",
                             data_type, STORE_MAX_DATA_TYPES);
     }
-    model *old = e->current;
-    e->current = m;
-    e->info = *info;
-    stats_start(&e->stats, clock_epoch_ms());
+    if (message_len) memcpy(copy, message, message_len);
+    sm->model = m;
+    sm->info = *info;
+    sm->message = copy;
+    sm->message_len = message_len;
+    if (stats) {
+        sm->since_ms = stats->since_ms;
+        atomic_init(&sm->usage, stats->usage);
+        atomic_init(&sm->total_ns, stats->total_ns);
+        atomic_init(&sm->min_ns, stats->usage ? stats->min_ns : INT64_MAX);
+        atomic_init(&sm->max_ns, stats->max_ns);
+    } else {
+        sm->since_ms = clock_epoch_ms();
+        atomic_init(&sm->min_ns, INT64_MAX);
+    }
+
+    pthread_mutex_lock(&s->lock);
+    served_model *old = e->current;
+    rcu_assign_pointer(e->current, sm);
     pthread_mutex_unlock(&s->lock);
-    model_free(old);
+    if (old) {
+        /* Wait until every scorer that could have read the old pointer has
+         * left its read-side critical section. */
+        urcu_memb_synchronize_rcu();
+        served_free(old);
+    }
     return 0;
 }
 
-store_entry *store_lookup(store *s, const char *data_type) {
-    pthread_mutex_lock(&s->lock);
-    store_entry *e = find_entry(s, data_type, 1);
-    if (e && !e->current) {
-        e->unserved++;
-        e = NULL;
-    }
-    pthread_mutex_unlock(&s->lock);
-    return e;
+static void read_stats(const served_model *sm, serving_stats *out) {
+    out->since_ms = sm->since_ms;
+    out->usage = atomic_load(&sm->usage);
+    out->total_ns = atomic_load(&sm->total_ns);
+    out->min_ns = out->usage ? atomic_load(&sm->min_ns) : 0;
+    out->max_ns = atomic_load(&sm->max_ns);
 }
 
-const model *store_entry_model(const store_entry *e) { return e->current; }
-const model_info *store_entry_info(const store_entry *e) { return &e->info; }
-
-void store_entry_scored(store *s, store_entry *e, int64_t duration_ns) {
-    pthread_mutex_lock(&s->lock);
-    stats_add(&e->stats, duration_ns);
-    pthread_mutex_unlock(&s->lock);
-}
-
+/* Called with the lock held: e->current cannot be freed meanwhile, because
+ * a swap must take the lock to replace it before freeing. */
 static void fill_snapshot(const store_entry *e, store_snapshot *out) {
     memset(out, 0, sizeof *out);
     strcpy(out->data_type, e->data_type);
-    out->has_model = e->current != NULL;
-    out->info = e->info;
-    out->stats = e->stats;
-    out->unserved = e->unserved;
+    out->unserved = atomic_load(&e->unserved);
+    const served_model *sm = e->current;
+    if (!sm) return;
+    out->has_model = 1;
+    out->info = sm->info;
+    read_stats(sm, &out->stats);
 }
 
 int store_snapshot_of(store *s, const char *data_type, store_snapshot *out) {
     pthread_mutex_lock(&s->lock);
-    store_entry *e = find_entry(s, data_type, 0);
+    store_entry *e = find(s, data_type);
     if (e) fill_snapshot(e, out);
     pthread_mutex_unlock(&s->lock);
     return e ? 0 : -1;
@@ -106,8 +177,26 @@ int store_snapshot_of(store *s, const char *data_type, store_snapshot *out) {
 
 size_t store_snapshot_all(store *s, store_snapshot *out, size_t max) {
     pthread_mutex_lock(&s->lock);
-    size_t n = s->count < max ? s->count : max;
+    size_t n = atomic_load(&s->count);
+    if (n > max) n = max;
     for (size_t i = 0; i < n; i++) fill_snapshot(&s->entries[i], &out[i]);
     pthread_mutex_unlock(&s->lock);
     return n;
+}
+
+void store_for_each_model(store *s,
+                          void (*fn)(void *ctx, const char *data_type,
+                                     const uint8_t *message, size_t len,
+                                     const serving_stats *stats),
+                          void *ctx) {
+    pthread_mutex_lock(&s->lock);
+    size_t n = atomic_load(&s->count);
+    for (size_t i = 0; i < n; i++) {
+        const served_model *sm = s->entries[i].current;
+        if (!sm) continue;
+        serving_stats st;
+        read_stats(sm, &st);
+        fn(ctx, s->entries[i].data_type, sm->message, sm->message_len, &st);
+    }
+    pthread_mutex_unlock(&s->lock);
 }

@@ -1,17 +1,25 @@
 /*
  * store.h - the model store: for each data type, the model currently serving
- * it, what it is (name, description, type) and its serving statistics, plus
- * the count of records that arrived while the type had no model.
+ * it, what it is (name, description, type), its serving statistics, and the
+ * count of records that arrived while the type had no model.
  *
- * Threading: one engine thread swaps models in and scores with them; any
- * thread may take snapshots (HTTP). A mutex guards the table and statistics;
- * the model pointer itself is used only by the engine thread, which is why
- * store_swap() may free the old model at once. (The multi-threaded engine
- * replaces this with a grace period.)
+ * Scoring never takes a lock. A scoring thread brackets its use of a model
+ * with store_read_lock()/store_read_unlock() (an RCU read-side critical
+ * section: a few instructions, no shared writes); a swap publishes the new
+ * model with one pointer store and frees the old one only after a grace
+ * period, when no scorer can still hold it (liburcu, memb flavour).
+ * Statistics are atomics inside the served model, so they restart with each
+ * model and never need the table lock.
+ *
+ * Every thread that takes the read lock must call store_thread_online()
+ * first and store_thread_offline() before it exits. Threads that only take
+ * snapshots (HTTP) need not: snapshots take the table mutex, which swaps
+ * also hold while they replace a pointer.
  */
 #ifndef MS_CORE_STORE_H
 #define MS_CORE_STORE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,7 +36,21 @@ typedef struct model_info {
     model_type type;
 } model_info;
 
-/* A copy of one data type's state, safe to read without the store's lock. */
+/* One model as it serves: the compiled model, what it is, the message it
+ * came in (kept for checkpoints) and its statistics. */
+typedef struct served_model {
+    model *model;
+    model_info info;
+    uint8_t *message;        /* the ModelDescriptor bytes, owned */
+    size_t message_len;
+    int64_t since_ms;
+    atomic_uint_fast64_t usage;
+    atomic_int_fast64_t total_ns;
+    atomic_int_fast64_t min_ns;   /* INT64_MAX until the first record */
+    atomic_int_fast64_t max_ns;
+} served_model;
+
+/* A copy of one data type's state, safe to read without any lock. */
 typedef struct store_snapshot {
     char data_type[STORE_NAME_MAX];
     int has_model;
@@ -38,29 +60,44 @@ typedef struct store_snapshot {
 } store_snapshot;
 
 typedef struct store store;
-typedef struct store_entry store_entry;
 
 store *store_new(void);
-void store_free(store *s);   /* frees every model still held */
+void store_free(store *s);   /* frees every model still held; no readers left */
 
-/* Makes m (owned by the store from now on) the current model of its data
- * type, resets the statistics, and frees the model it replaces. Returns -1
- * with err filled when the table of data types is full (m is then freed). */
+void store_thread_online(void);
+void store_thread_offline(void);
+void store_read_lock(void);
+void store_read_unlock(void);
+
+/* The model serving data_type, or NULL when the type has no model (the
+ * record is then counted as unserved). Valid until store_read_unlock(). */
+served_model *store_current(store *s, const char *data_type);
+
+/* Adds one scored record to a model's statistics (lock-free). */
+void served_model_scored(served_model *sm, int64_t duration_ns);
+
+/* Makes m the current model of data_type, with a copy of the message it
+ * came in, and frees the model it replaces once no scorer can hold it.
+ * stats, when not NULL, continues restored statistics instead of starting
+ * afresh. m is owned by the store from the call on, also on failure.
+ * Must not be called inside a read-side critical section. */
 int store_swap(store *s, const char *data_type, model *m,
-               const model_info *info, ms_error *err);
+               const model_info *info, const void *message,
+               size_t message_len, const serving_stats *stats, ms_error *err);
 
-/* The entry serving data_type, or NULL when the type has no model (the
- * record is then counted as unserved). Engine thread only. */
-store_entry *store_lookup(store *s, const char *data_type);
-const model *store_entry_model(const store_entry *e);
-const model_info *store_entry_info(const store_entry *e);
-void store_entry_scored(store *s, store_entry *e, int64_t duration_ns);
-
-/* Snapshot of one data type; returns 0, or -1 when the store has never seen
- * the type. */
+/* Snapshot of one data type; -1 when the store has never seen the type. */
 int store_snapshot_of(store *s, const char *data_type, store_snapshot *out);
 
 /* Snapshots of every data type seen, at most max; returns how many. */
 size_t store_snapshot_all(store *s, store_snapshot *out, size_t max);
+
+/* Calls fn for every data type that has a model, with its message and
+ * statistics, under the table lock (for checkpoints): fn must be quick and
+ * must not call back into the store. */
+void store_for_each_model(store *s,
+                          void (*fn)(void *ctx, const char *data_type,
+                                     const uint8_t *message, size_t len,
+                                     const serving_stats *stats),
+                          void *ctx);
 
 #endif

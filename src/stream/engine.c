@@ -1,67 +1,89 @@
 /*
- * engine.c - the `stage` engine (see engine.h).
- *
- * One thread owns both inputs. librdkafka signals "queue became non-empty"
- * on a pipe per consumer queue, so the thread sleeps in poll(2) on both pipes
- * and wakes for whichever input has work. Pending model updates are applied
- * before every batch of records, so a new model takes effect between two
- * records, and a model is swapped in only once fully built.
+ * engine.c - what both engines share (see engine.h and engine_internal.h):
+ * the Kafka clients, model updates, the at-least-once bookkeeping around
+ * deliveries and rebalances, restore before scoring, and a clean stop.
  */
-#include "stream/engine.h"
+#include "stream/engine_internal.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/record.h"
 #include "core/stats.h"
 #include "stream/kafka.h"
 #include "stream/model_update.h"
 #include "telemetry/log.h"
-#include "telemetry/ratelimit.h"
-#include "wire/wire.h"
 
-/* Records handled between two looks at the models queue. */
-#define RECORDS_PER_BATCH 64
-/* Largest encoded ServingResult. */
-#define RESULT_MAX_BYTES 65536
+/* How often statistics are checkpointed to the state directory. */
+#define CHECKPOINT_INTERVAL_MS 5000
 
-struct engine {
-    engine_config cfg;
-    store *store;
-    counters *counters;
-    rd_kafka_t *data_rk;
-    rd_kafka_t *models_rk;
-    rd_kafka_t *producer;
-    int models_partitions;
-    rd_kafka_queue_t *data_q;
-    rd_kafka_queue_t *models_q;
-    int data_pipe[2];
-    int models_pipe[2];
-    /* Scoring space, grown when a model needs more; never per record. */
-    void *scratch;
-    size_t scratch_cap;
-    double *probs;
-    size_t probs_cap;
-    uint8_t result_buf[RESULT_MAX_BYTES];
-    ratelimit reject_log;
-};
+const char *engine_kind_name(engine_kind kind) {
+    return kind == ENGINE_STORE ? "store" : "stage";
+}
 
+int engine_kind_parse(const char *name, engine_kind *kind) {
+    if (strcmp(name, "stage") == 0) *kind = ENGINE_STAGE;
+    else if (strcmp(name, "store") == 0) *kind = ENGINE_STORE;
+    else return -1;
+    return 0;
+}
+
+/* Errors a retry cannot fix: the result would never be delivered. */
+static int permanent_delivery_error(rd_kafka_resp_err_t err) {
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A result was delivered, or not. Not delivered for a reason that may pass
+ * (broker down, timeout): produce it again, and the record stays unfinished
+ * so its offset is not committed meanwhile. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
                         void *opaque) {
-    (void)rk;
     engine *e = opaque;
-    if (msg->err) {
-        counter_inc(&e->counters->results_failed);
-        log_error("engine", "result not delivered to '%s': %s; check the "
-                            "results topic and the brokers",
-                  rd_kafka_topic_name(msg->rkt), rd_kafka_err2str(msg->err));
-    } else {
-        counter_inc(&e->counters->results_delivered);
+    int32_t partition;
+    int64_t offset;
+    offsets_unpack(msg->_private, &partition, &offset);
+    if (partition < 0) { /* a changelog write, not a result */
+        if (msg->err)
+            log_error("engine", "changelog write to '%s' failed: %s; a new "
+                                "instance would restore an older model",
+                      rd_kafka_topic_name(msg->rkt), rd_kafka_err2str(msg->err));
+        return;
     }
+    if (!msg->err) {
+        counter_inc(&e->counters->results_delivered);
+        offsets_done(e->offsets, partition, offset);
+        return;
+    }
+    counter_inc(&e->counters->results_failed);
+    if (permanent_delivery_error(msg->err)) {
+        log_error("engine", "result of %s[%d]@%lld dropped: %s; fix the "
+                            "results topic",
+                  e->cfg.data_topic, partition, (long long)offset,
+                  rd_kafka_err2str(msg->err));
+        offsets_done(e->offsets, partition, offset);
+        return;
+    }
+    log_warn("engine", "result of %s[%d]@%lld not delivered (%s); retrying",
+             e->cfg.data_topic, partition, (long long)offset,
+             rd_kafka_err2str(msg->err));
+    rd_kafka_resp_err_t perr = rd_kafka_producev(
+        rk, RD_KAFKA_V_RKT(msg->rkt), RD_KAFKA_V_KEY(msg->key, msg->key_len),
+        RD_KAFKA_V_VALUE(msg->payload, msg->len),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(msg->_private), RD_KAFKA_V_END);
+    if (perr)
+        log_error("engine", "cannot retry the result of %s[%d]@%lld: %s; "
+                            "the record will be scored again after a restart",
+                  e->cfg.data_topic, partition, (long long)offset,
+                  rd_kafka_err2str(perr));
 }
 
 static int make_producer(engine *e, ms_error *err) {
@@ -77,14 +99,50 @@ static int make_producer(engine *e, ms_error *err) {
     return e->producer ? 0 : -1;
 }
 
+/* Gives partitions up only after their records are finished and committed,
+ * so the instance that takes them over starts exactly where this one
+ * stopped (no loss, and no commit of unfinished work). */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    engine *e = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        offsets_reset(e->offsets);
+        engine_workers_take(e, parts);
+        rd_kafka_assign(rk, parts);
+        log_info("engine", "assigned %d partition(s) of '%s'", parts->cnt,
+                 e->cfg.data_topic);
+        return;
+    }
+    engine_workers_pause(e);
+    uint64_t left = offsets_in_flight(e->offsets);
+    if (left) rd_kafka_flush(e->producer, 10000);
+    engine_store_offsets(e);
+    rd_kafka_resp_err_t cerr = rd_kafka_commit(rk, NULL, 0);
+    if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        log_warn("engine", "commit before giving partitions up: %s",
+                 rd_kafka_err2str(cerr));
+    rd_kafka_assign(rk, NULL);
+    log_info("engine", "revoked %d partition(s) of '%s' after finishing %llu "
+                       "in-flight record(s)",
+             parts->cnt, e->cfg.data_topic, (unsigned long long)left);
+    offsets_reset(e->offsets);
+    engine_workers_resume(e);
+}
+
 static int make_data_consumer(engine *e, ms_error *err) {
     rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
+    /* Offsets are handed to librdkafka (offsets_store) only once a record
+     * is finished; auto-commit then sends what was handed over. */
     if (kafka_conf_set(conf, "group.id", e->cfg.group_id, err) ||
         kafka_conf_set(conf, "auto.offset.reset", e->cfg.offset_reset, err) ||
+        kafka_conf_set(conf, "enable.auto.offset.store", "false", err) ||
+        kafka_conf_set(conf, "auto.commit.interval.ms", "1000", err) ||
         kafka_conf_set(conf, "enable.partition.eof", "false", err)) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_opaque(conf, e);
     if (!(e->data_rk = kafka_new(RD_KAFKA_CONSUMER, conf, err))) return -1;
     rd_kafka_poll_set_consumer(e->data_rk);
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
@@ -98,8 +156,8 @@ static int make_data_consumer(engine *e, ms_error *err) {
     return 0;
 }
 
-/* Every instance reads every partition of the models topic from the start:
- * it is the source of truth for which model serves which data type. */
+/* Every instance reads every partition of the models topic: it is the
+ * source of truth for which model serves which data type. */
 static int make_models_consumer(engine *e, ms_error *err) {
     rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
     /* librdkafka wants a group.id even for a consumer that only assigns; a
@@ -122,26 +180,37 @@ static int make_models_consumer(engine *e, ms_error *err) {
         kafka_topic_partitions(e->models_rk, e->cfg.models_topic, 30000, err);
     if (partitions < 0) return -1;
     e->models_partitions = partitions;
-    rd_kafka_topic_partition_list_t *list =
-        rd_kafka_topic_partition_list_new(partitions);
-    for (int p = 0; p < partitions; p++)
-        rd_kafka_topic_partition_list_add(list, e->cfg.models_topic, p)
-            ->offset = RD_KAFKA_OFFSET_BEGINNING;
-    rd_kafka_resp_err_t rerr = rd_kafka_assign(e->models_rk, list);
-    rd_kafka_topic_partition_list_destroy(list);
-    if (rerr)
-        return ms_error_set(err, "cannot read '%s': %s", e->cfg.models_topic,
-                            rd_kafka_err2str(rerr));
-    log_info("engine", "reading all %d partition(s) of '%s' from the start",
-             partitions, e->cfg.models_topic);
     return 0;
 }
 
-/* Asks librdkafka to write a byte to a pipe when a queue turns non-empty. */
-static int watch_queue(rd_kafka_queue_t *q, int fds[2], ms_error *err) {
-    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
-        return ms_error_set(err, "cannot create a pipe for queue events");
-    rd_kafka_queue_io_event_enable(q, fds[1], "1", 1);
+/* Restores the store, then starts reading the models topic where the
+ * checkpoint left it (or from the beginning). */
+static int restore_and_assign_models(engine *e, ms_error *err) {
+    int n = e->models_partitions;
+    int64_t *next = malloc((size_t)n * sizeof *next);
+    if (!next) return ms_error_set(err, "out of memory");
+    for (int p = 0; p < n; p++) next[p] = -1;
+    ms_error rerr;
+    int restored = checkpoint_restore(e->checkpoint, e->store, e->cfg.brokers,
+                                      next, n, &rerr);
+    if (restored < 0)
+        log_error("engine", "restore failed: %s; starting with no model and "
+                            "reading '%s' from the beginning",
+                  rerr.msg, e->cfg.models_topic);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(n);
+    for (int p = 0; p < n; p++)
+        rd_kafka_topic_partition_list_add(list, e->cfg.models_topic, p)->offset =
+            restored > 0 && next[p] >= 0 ? next[p] : RD_KAFKA_OFFSET_BEGINNING;
+    free(next);
+    rd_kafka_resp_err_t aerr = rd_kafka_assign(e->models_rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (aerr)
+        return ms_error_set(err, "cannot read '%s': %s", e->cfg.models_topic,
+                            rd_kafka_err2str(aerr));
+    log_info("engine", "%d model(s) restored; reading %d partition(s) of '%s' "
+                       "from %s",
+             restored > 0 ? restored : 0, n, e->cfg.models_topic,
+             restored > 0 ? "the checkpoint" : "the beginning");
     return 0;
 }
 
@@ -155,40 +224,25 @@ engine *engine_new(const engine_config *cfg, store *s, counters *c,
     e->cfg = *cfg;
     e->store = s;
     e->counters = c;
-    e->data_pipe[0] = e->data_pipe[1] = -1;
-    e->models_pipe[0] = e->models_pipe[1] = -1;
-    e->reject_log = (ratelimit)RATELIMIT_INIT(10);
-    if (make_producer(e, err) || make_models_consumer(e, err) ||
-        make_data_consumer(e, err)) {
+    pthread_mutex_init(&e->pause_lock, NULL);
+    pthread_cond_init(&e->pause_cond, NULL);
+    if (!(e->offsets = offsets_new())) {
+        ms_error_set(err, "out of memory");
         engine_free(e);
         return NULL;
     }
-    e->data_q = rd_kafka_queue_get_consumer(e->data_rk);
-    e->models_q = rd_kafka_queue_get_consumer(e->models_rk);
-    if (watch_queue(e->data_q, e->data_pipe, err) ||
-        watch_queue(e->models_q, e->models_pipe, err)) {
+    if (make_producer(e, err) ||
+        !(e->checkpoint = checkpoint_open(cfg->state_dir, cfg->changelog_topic,
+                                          e->producer, err)) ||
+        make_models_consumer(e, err) || restore_and_assign_models(e, err) ||
+        make_data_consumer(e, err)) {
         engine_free(e);
         return NULL;
     }
     return e;
 }
 
-/* Logs a rejected input within the log budget; the counters count it all. */
-static void log_reject(engine *e, const rd_kafka_message_t *msg,
-                       const char *what, const ms_error *err) {
-    uint64_t suppressed;
-    int allowed = ratelimit_allow(&e->reject_log, &suppressed);
-    if (suppressed)
-        log_warn("engine", "%llu more rejected input(s) not logged in the "
-                           "last second; see /metrics for the counts",
-                 (unsigned long long)suppressed);
-    if (allowed)
-        log_warn("engine", "%s at %s[%d]@%lld: %s", what,
-                 rd_kafka_topic_name(msg->rkt), (int)msg->partition,
-                 (long long)msg->offset, err->msg);
-}
-
-static void handle_model_message(engine *e, const rd_kafka_message_t *msg) {
+void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg) {
     if (msg->err) {
         log_warn("engine", "models topic: %s", rd_kafka_message_errstr(msg));
         return;
@@ -196,7 +250,10 @@ static void handle_model_message(engine *e, const rd_kafka_message_t *msg) {
     counter_inc(&e->counters->models_received);
     ms_error err;
     model_update_result res;
-    if (model_update_apply(e->store, msg->payload, msg->len, &res, &err) != 0) {
+    int rc = model_update_apply(e->store, msg->payload, msg->len, NULL, &res,
+                                &err);
+    checkpoint_models_read(e->checkpoint, msg->partition, msg->offset + 1);
+    if (rc != 0) {
         counter_inc(&e->counters->models_failed);
         log_error("engine", "model update at %s[%d]@%lld rejected: %s; the "
                             "current model keeps serving",
@@ -207,117 +264,33 @@ static void handle_model_message(engine *e, const rd_kafka_message_t *msg) {
     counter_inc(&e->counters->models_loaded);
     log_info("engine", "now serving model '%s' (%s) for data type '%s'",
              res.name, model_type_name(res.type), res.data_type);
+    checkpoint_model_swapped(e->checkpoint, e->store, res.data_type,
+                             msg->payload, msg->len);
 }
 
-/* Makes sure the scoring buffers fit m; grows them only for a new, larger
- * model, so steady-state scoring never allocates. */
-static int fit_buffers(engine *e, const model *m) {
-    if (m->scratch_size > e->scratch_cap) {
-        void *p = realloc(e->scratch, m->scratch_size);
-        if (!p) return -1;
-        e->scratch = p;
-        e->scratch_cap = m->scratch_size;
+void engine_store_offsets(engine *e) {
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
+    if (offsets_collect(e->offsets, e->cfg.data_topic, list) > 0) {
+        rd_kafka_resp_err_t err = rd_kafka_offsets_store(e->data_rk, list);
+        /* A partition revoked meanwhile refuses its offset: its records will
+         * be scored again by their new owner, which at-least-once allows. */
+        if (err && err != RD_KAFKA_RESP_ERR__STATE)
+            log_warn("engine", "storing offsets: %s", rd_kafka_err2str(err));
     }
-    if (m->nclasses > e->probs_cap) {
-        double *p = realloc(e->probs, m->nclasses * sizeof *p);
-        if (!p) return -1;
-        e->probs = p;
-        e->probs_cap = m->nclasses;
-    }
-    return 0;
+    rd_kafka_topic_partition_list_destroy(list);
 }
 
-static void publish_result(engine *e, const rd_kafka_message_t *msg,
-                           const record *rec, const model *m,
-                           const model_info *info, const model_output *out,
-                           int64_t duration_ns) {
-    if (!e->cfg.results_topic || !e->cfg.results_topic[0]) return;
-    int classifier = out->label_index >= 0;
-    wire_result r = {
-        .data_type = rec->data_type,
-        .model_name = info->name,
-        .model_type = info->type,
-        .result = out->value,
-        .label = classifier ? m->class_labels[out->label_index] : NULL,
-        .nprobabilities = classifier && out->probabilities ? m->nclasses : 0,
-        .class_labels = m->class_labels,
-        .probabilities = out->probabilities,
-        .duration_ns = duration_ns,
-        .source_topic = rd_kafka_topic_name(msg->rkt),
-        .source_partition = msg->partition,
-        .source_offset = msg->offset,
-        .timestamp_ms = clock_epoch_ms(),
-    };
-    size_t len = wire_encode_result(&r, e->result_buf, sizeof e->result_buf);
-    if (len == 0) {
-        counter_inc(&e->counters->results_failed);
-        return;
-    }
-    for (;;) {
-        rd_kafka_resp_err_t perr = rd_kafka_producev(
-            e->producer, RD_KAFKA_V_TOPIC(e->cfg.results_topic),
-            RD_KAFKA_V_KEY(msg->key, msg->key_len),
-            RD_KAFKA_V_VALUE(e->result_buf, len),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-        if (perr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            if (perr) {
-                counter_inc(&e->counters->results_failed);
-                log_error("engine", "cannot queue result: %s",
-                          rd_kafka_err2str(perr));
-            }
-            return;
-        }
-        /* Back-pressure: wait for deliveries rather than drop the result. */
-        rd_kafka_poll(e->producer, 50);
-    }
-}
-
-static void handle_record(engine *e, const rd_kafka_message_t *msg) {
-    if (msg->err) {
-        if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-            log_warn("engine", "data topic: %s", rd_kafka_message_errstr(msg));
-        return;
-    }
-    counter_inc(&e->counters->records_received);
-    record rec;
-    ms_error err;
-    if (wire_decode_wine(msg->payload, msg->len, &rec, &err) != 0) {
-        counter_inc(&e->counters->records_malformed);
-        log_reject(e, msg, "malformed record", &err);
-        return;
-    }
-    store_entry *entry = store_lookup(e->store, rec.data_type);
-    if (!entry) {
-        counter_inc(&e->counters->records_unserved);
-        ms_error_set(&err, "no model serves data type '%s' yet; record "
-                           "skipped", rec.data_type);
-        log_reject(e, msg, "unserved record", &err);
-        return;
-    }
-    const model *m = store_entry_model(entry);
-    if (fit_buffers(e, m) != 0) {
-        counter_inc(&e->counters->records_failed);
-        ms_error_set(&err, "out of memory for scoring buffers");
-        log_reject(e, msg, "record not scored", &err);
-        return;
-    }
-    model_output out = {.probabilities = e->probs};
-    int64_t t0 = clock_mono_ns();
-    int rc = model_score(m, rec.features, e->scratch, &out, &err);
-    int64_t duration = clock_mono_ns() - t0;
-    if (rc != 0) {
-        counter_inc(&e->counters->records_failed);
-        log_reject(e, msg, "record not scored", &err);
-        return;
-    }
-    store_entry_scored(e->store, entry, duration);
-    counter_inc(&e->counters->records_scored);
-    publish_result(e, msg, &rec, m, store_entry_info(entry), &out, duration);
-}
-
-static void drain_pipe(int fd) {
-    char buf[64];
-    while (read(fd, buf, sizeof buf) > 0) {
+void engine_tick(engine *e) {
+    rd_kafka_poll(e->producer, 0);
+    engine_store_offsets(e);
+    int64_t now = clock_mono_ns() / 1000000;
+    if (now - e->last_checkpoint_ms >= CHECKPOINT_INTERVAL_MS) {
+        e->last_checkpoint_ms = now;
+        ms_error err;
+        if (checkpoint_save(e->checkpoint, e->store, &err) != 0)
+            log_error("engine", "checkpoint: %s; scoring goes on, but a "
+                                "restart would restore older state",
+                      err.msg);
     }
 }
 
@@ -326,15 +299,19 @@ static void drain_pipe(int fd) {
  * starting instance serves with the models it would have had all along
  * rather than counting records as unserved while it catches up. */
 static void catch_up_models(engine *e, volatile sig_atomic_t *stop) {
-    int64_t *target = calloc((size_t)e->models_partitions, sizeof *target);
-    int64_t *next = calloc((size_t)e->models_partitions, sizeof *next);
-    if (!target || !next) {
+    int n = e->models_partitions;
+    int64_t *target = calloc((size_t)n, sizeof *target);
+    int64_t *next = calloc((size_t)n, sizeof *next);
+    rd_kafka_topic_partition_list_t *pos = NULL;
+    if (!target || !next || rd_kafka_assignment(e->models_rk, &pos)) {
         free(target);
         free(next);
+        if (pos) rd_kafka_topic_partition_list_destroy(pos);
         return;
     }
+    rd_kafka_position(e->models_rk, pos);
     int pending = 0;
-    for (int p = 0; p < e->models_partitions; p++) {
+    for (int p = 0; p < n; p++) {
         int64_t low = 0, high = 0;
         rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
             e->models_rk, e->cfg.models_topic, p, &low, &high, 10000);
@@ -342,19 +319,21 @@ static void catch_up_models(engine *e, volatile sig_atomic_t *stop) {
             log_warn("engine", "cannot read the end offset of %s[%d]: %s; "
                                "not waiting for its models before scoring",
                      e->cfg.models_topic, p, rd_kafka_err2str(err));
+        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
+            pos, e->cfg.models_topic, p);
         target[p] = err ? 0 : high;
-        next[p] = low;
+        next[p] = tp && tp->offset >= 0 ? tp->offset : low;
         if (next[p] < target[p]) pending++;
     }
-    uint64_t applied = counter_get(&e->counters->models_received);
+    rd_kafka_topic_partition_list_destroy(pos);
+    uint64_t before = counter_get(&e->counters->models_received);
     int64_t deadline = clock_mono_ns() + 60 * (int64_t)1000000000;
     while (pending > 0 && !*stop && clock_mono_ns() < deadline) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(e->models_rk, 100);
         if (!msg) continue;
         int p = msg->partition;
-        handle_model_message(e, msg);
-        if (!msg->err && p >= 0 && p < e->models_partitions &&
-            next[p] < target[p]) {
+        engine_handle_model_message(e, msg);
+        if (!msg->err && p >= 0 && p < n && next[p] < target[p]) {
             next[p] = msg->offset + 1;
             if (next[p] >= target[p]) pending--;
         }
@@ -367,70 +346,54 @@ static void catch_up_models(engine *e, volatile sig_atomic_t *stop) {
     log_info("engine", "applied %llu model update(s) already on '%s' before "
                        "scoring",
              (unsigned long long)(counter_get(&e->counters->models_received) -
-                                  applied),
+                                  before),
              e->cfg.models_topic);
     free(target);
     free(next);
 }
 
 int engine_run(engine *e, volatile sig_atomic_t *stop) {
+    store_thread_online();
     catch_up_models(e, stop);
-    log_info("engine", "stage engine consuming '%s' (group '%s') and '%s'",
-             e->cfg.data_topic, e->cfg.group_id, e->cfg.models_topic);
-    while (!*stop) {
-        int busy = 0;
-        rd_kafka_message_t *msg;
-        while ((msg = rd_kafka_consumer_poll(e->models_rk, 0))) {
-            handle_model_message(e, msg);
-            rd_kafka_message_destroy(msg);
-            busy = 1;
-        }
-        for (int i = 0; i < RECORDS_PER_BATCH &&
-                        (msg = rd_kafka_consumer_poll(e->data_rk, 0));
-             i++) {
-            handle_record(e, msg);
-            rd_kafka_message_destroy(msg);
-            busy = 1;
-        }
-        rd_kafka_poll(e->producer, 0);
-        if (!busy) {
-            struct pollfd fds[2] = {{.fd = e->data_pipe[0], .events = POLLIN},
-                                    {.fd = e->models_pipe[0], .events = POLLIN}};
-            /* A bounded wait, so a stop request is seen promptly. */
-            if (poll(fds, 2, 100) > 0) {
-                drain_pipe(e->data_pipe[0]);
-                drain_pipe(e->models_pipe[0]);
-            }
-        }
-    }
+    log_info("engine", "%s engine consuming '%s' (group '%s') and '%s'",
+             engine_kind_name(e->cfg.kind), e->cfg.data_topic,
+             e->cfg.group_id, e->cfg.models_topic);
+    int rc = e->cfg.kind == ENGINE_STORE ? engine_run_store(e, stop)
+                                         : engine_run_stage(e, stop);
 
-    log_info("engine", "stopping: delivering queued results, then committing");
+    /* Every record handed to a scorer has been handled by now. */
+    log_info("engine", "stopping: delivering %llu in-flight result(s), then "
+                       "committing",
+             (unsigned long long)offsets_in_flight(e->offsets));
     rd_kafka_resp_err_t ferr = rd_kafka_flush(e->producer, 10000);
     if (ferr)
-        log_error("engine", "%d result(s) not delivered at shutdown: %s",
+        log_error("engine", "%d message(s) not delivered at shutdown: %s; "
+                            "their records will be scored again",
                   rd_kafka_outq_len(e->producer), rd_kafka_err2str(ferr));
+    engine_store_offsets(e);
+    rd_kafka_resp_err_t cerr = rd_kafka_commit(e->data_rk, NULL, 0);
+    if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        log_warn("engine", "final commit: %s; the last records may be scored "
+                           "again after a restart", rd_kafka_err2str(cerr));
     int closed = kafka_consumer_close(e->data_rk, 10000);
     kafka_consumer_close(e->models_rk, 2000);
-    return ferr || closed != 0 ? -1 : 0;
-}
-
-static void close_pipe(int fds[2]) {
-    for (int i = 0; i < 2; i++)
-        if (fds[i] >= 0) close(fds[i]);
+    ms_error err;
+    int saved = checkpoint_save(e->checkpoint, e->store, &err);
+    if (saved != 0) log_error("engine", "final checkpoint: %s", err.msg);
+    store_thread_offline();
+    return rc || ferr || closed != 0 || saved != 0 ? -1 : 0;
 }
 
 void engine_free(engine *e) {
     if (!e) return;
-    if (e->data_q) rd_kafka_queue_destroy(e->data_q);
-    if (e->models_q) rd_kafka_queue_destroy(e->models_q);
     /* Consumers were closed (with a time limit) by engine_run, or never
      * joined anything when it did not run. */
     if (e->data_rk) kafka_consumer_destroy(e->data_rk);
     if (e->models_rk) kafka_consumer_destroy(e->models_rk);
+    checkpoint_free(e->checkpoint);
     if (e->producer) rd_kafka_destroy(e->producer);
-    close_pipe(e->data_pipe);
-    close_pipe(e->models_pipe);
-    free(e->scratch);
-    free(e->probs);
+    offsets_free(e->offsets);
+    pthread_mutex_destroy(&e->pause_lock);
+    pthread_cond_destroy(&e->pause_cond);
     free(e);
 }

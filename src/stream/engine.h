@@ -1,16 +1,22 @@
 /*
  * engine.h - the streaming engines: consume records and model updates from
  * Kafka, score each record with the current model of its data type, and
- * publish a ServingResult per scored record.
+ * publish a ServingResult per scored record, at least once.
  *
- * The `stage` engine (the seed's Akka Streams design) is one stage that owns
- * both inputs: a single thread waits on the data and the models queues at
- * once, so a model update takes effect between two records.
+ * `stage` (the seed's Akka Streams design): one thread owns both inputs and
+ * applies a model update between two records.
  *
- * Topics: the models topic is read in full by every instance (assigned, all
- * partitions, from the beginning, no group offsets), so every instance
- * serves every model; the data topic is read by one consumer group, so its
- * partitions spread across instances.
+ * `store` (the seed's Kafka Streams design): a model thread and scoring
+ * workers run independently and meet only in the model store. Each worker
+ * owns a queue to which librdkafka forwards the records of the partitions
+ * given to it, so records of one partition stay in order and partitions are
+ * scored in parallel (as Kafka Streams runs a task per partition).
+ *
+ * In both, the models topic is read in full by every instance (assigned, all
+ * partitions, no group offsets), and the data topic by one consumer group.
+ * An offset of the data topic is committed only after the record's result
+ * was delivered or the record was counted as rejected; on a rebalance the
+ * engine finishes and commits what it has before giving partitions up.
  */
 #ifndef MS_STREAM_ENGINE_H
 #define MS_STREAM_ENGINE_H
@@ -21,7 +27,15 @@
 #include "core/store.h"
 #include "telemetry/counters.h"
 
+typedef enum engine_kind { ENGINE_STAGE, ENGINE_STORE } engine_kind;
+
+/* "stage" or "store" */
+const char *engine_kind_name(engine_kind kind);
+int engine_kind_parse(const char *name, engine_kind *kind);
+
 typedef struct engine_config {
+    engine_kind kind;
+    int threads;                 /* store engine: scoring workers */
     const char *brokers;
     const char *data_topic;      /* models_data */
     const char *models_topic;    /* models_models */
@@ -29,17 +43,21 @@ typedef struct engine_config {
     const char *group_id;        /* consumer group of the data topic */
     const char *client_id;
     const char *offset_reset;    /* "earliest" or "latest", data topic */
+    const char *state_dir;       /* checkpoints; NULL or "" = none */
+    const char *changelog_topic; /* the store's changelog; NULL or "" = none */
 } engine_config;
 
 typedef struct engine engine;
 
-/* Connects consumers and the producer. NULL with err filled on failure. The
- * store and counters are borrowed and must outlive the engine. */
+/* Connects consumers and the producer and restores the model store from the
+ * checkpoint (state directory, else changelog topic). NULL with err filled
+ * on failure. The store and counters are borrowed and must outlive it. */
 engine *engine_new(const engine_config *cfg, store *s, counters *c,
                    ms_error *err);
 
-/* Runs until *stop becomes non-zero, then finishes in-flight work: flushes
- * results and commits offsets. Returns 0 on a clean stop. */
+/* Applies the models already on the models topic, then runs until *stop
+ * becomes non-zero; then finishes in-flight records, delivers their results,
+ * commits, checkpoints. Returns 0 on a clean stop. */
 int engine_run(engine *e, volatile sig_atomic_t *stop);
 
 void engine_free(engine *e);

@@ -104,7 +104,13 @@ int kafka_consumer_close(rd_kafka_t *rk, int timeout_ms) {
     while (!rd_kafka_consumer_closed(rk) &&
            clock_mono_ns() / 1000000 < deadline) {
         rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
-        if (ev) rd_kafka_event_destroy(ev);
+        if (!ev) continue;
+        /* With a close queue, the application completes the final revoke
+         * itself; offsets were committed before closing. */
+        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE &&
+            rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
+            rd_kafka_assign(rk, NULL);
+        rd_kafka_event_destroy(ev);
     }
     int closed = rd_kafka_consumer_closed(rk);
     rd_kafka_queue_destroy(q);

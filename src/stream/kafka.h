@@ -27,10 +27,10 @@ rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
 int kafka_topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms,
                            ms_error *err);
 
-/* Leaves the consumer group (committing what auto-commit stored) within
- * timeout_ms; a dead broker cannot hold a shutdown hostage. Returns 0 when
- * closed cleanly, -1 when the time ran out. Destroy the handle afterwards
- * with kafka_consumer_destroy(). */
+/* Leaves the consumer group within timeout_ms, giving up its partitions
+ * without committing (commit first: rd_kafka_commit); a dead broker cannot
+ * hold a shutdown hostage. Returns 0 when closed cleanly, -1 when the time
+ * ran out. Destroy the handle afterwards with kafka_consumer_destroy(). */
 int kafka_consumer_close(rd_kafka_t *rk, int timeout_ms);
 
 /* Destroys a consumer without closing it again. */

@@ -32,7 +32,8 @@ static int resolve_location(const char *location, model_source *src,
 }
 
 int model_update_apply(store *s, const void *msg, size_t len,
-                       model_update_result *out, ms_error *err) {
+                       const serving_stats *stats, model_update_result *out,
+                       ms_error *err) {
     wire_model wm;
     if (wire_decode_model(msg, len, &wm, err) != 0) return -1;
 
@@ -69,7 +70,7 @@ int model_update_apply(store *s, const void *msg, size_t len,
     out->type = wm.type;
     snprintf(out->name, sizeof out->name, "%s", wm.name);
     snprintf(out->data_type, sizeof out->data_type, "%s", wm.data_type);
-    rc = store_swap(s, wm.data_type, m, &info, err);
+    rc = store_swap(s, wm.data_type, m, &info, msg, len, stats, err);
 
 done:
     free(fetched);

@@ -22,10 +22,12 @@ typedef struct model_update_result {
     model_type type;
 } model_update_result;
 
-/* Applies one model message. Returns 0 and fills out when the model now
+/* Applies one model message. stats, when not NULL, are restored statistics
+ * to continue (a checkpoint). Returns 0 and fills out when the model now
  * serves its data type; -1 with err filled (the message's model name and
  * the reason) when it does not. */
 int model_update_apply(store *s, const void *msg, size_t len,
-                       model_update_result *out, ms_error *err);
+                       const serving_stats *stats, model_update_result *out,
+                       ms_error *err);
 
 #endif

@@ -3,7 +3,9 @@
  * model, statistics restart with each model, unserved records are counted
  * per data type, schemas bind field names leniently.
  */
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,24 +51,39 @@ static model *constant_new(double value, int *destroyed) {
     return &m->base;
 }
 
+static served_model *current(store *s, const char *type) {
+    store_read_lock();
+    served_model *sm = store_current(s, type);
+    store_read_unlock();
+    return sm;
+}
+
+static int swap(store *s, const char *type, model *m, const char *name,
+                ms_error *err) {
+    model_info info = {.type = MODEL_TYPE_PMML};
+    snprintf(info.name, sizeof info.name, "%s", name);
+    return store_swap(s, type, m, &info, name, strlen(name), NULL, err);
+}
+
 static void swap_replaces_and_frees(void **state) {
     (void)state;
     int destroyed_a = 0, destroyed_b = 0;
     store *s = store_new();
     ms_error err;
-    model_info a = {.name = "a", .description = "first", .type = MODEL_TYPE_PMML};
-    model_info b = {.name = "b", .description = "second", .type = MODEL_TYPE_PMML};
 
-    assert_null(store_lookup(s, "wine")); /* no model yet: unserved */
-    assert_int_equal(store_swap(s, "wine", constant_new(1, &destroyed_a), &a, &err), 0);
-    store_entry *e = store_lookup(s, "wine");
-    assert_non_null(e);
+    assert_null(current(s, "wine")); /* no model yet: unserved */
+    assert_int_equal(swap(s, "wine", constant_new(1, &destroyed_a), "a", &err), 0);
+    store_read_lock();
+    served_model *sm = store_current(s, "wine");
+    assert_non_null(sm);
     model_output out;
-    assert_int_equal(model_score(store_entry_model(e), NULL, NULL, &out, &err), 0);
+    assert_int_equal(model_score(sm->model, NULL, NULL, &out, &err), 0);
     assert_true(out.value == 1.0);
-    store_entry_scored(s, e, 300);
-    store_entry_scored(s, e, 100);
-    store_entry_scored(s, e, 200);
+    assert_memory_equal(sm->message, "a", 1); /* the message is kept */
+    served_model_scored(sm, 300);
+    served_model_scored(sm, 100);
+    served_model_scored(sm, 200);
+    store_read_unlock();
 
     store_snapshot snap;
     assert_int_equal(store_snapshot_of(s, "wine", &snap), 0);
@@ -79,7 +96,7 @@ static void swap_replaces_and_frees(void **state) {
     assert_int_equal(snap.unserved, 1);
     assert_true(snap.stats.since_ms > 0);
 
-    assert_int_equal(store_swap(s, "wine", constant_new(2, &destroyed_b), &b, &err), 0);
+    assert_int_equal(swap(s, "wine", constant_new(2, &destroyed_b), "b", &err), 0);
     assert_int_equal(destroyed_a, 1);
     assert_int_equal(store_snapshot_of(s, "wine", &snap), 0);
     assert_string_equal(snap.info.name, "b");
@@ -90,16 +107,38 @@ static void swap_replaces_and_frees(void **state) {
     assert_int_equal(destroyed_b, 1);
 }
 
+static void restored_statistics_continue(void **state) {
+    (void)state;
+    int destroyed = 0;
+    store *s = store_new();
+    ms_error err;
+    model_info info = {.name = "restored"};
+    serving_stats st = {.since_ms = 1000, .usage = 7, .total_ns = 700,
+                        .min_ns = 50, .max_ns = 150};
+    assert_int_equal(store_swap(s, "wine", constant_new(1, &destroyed), &info,
+                                NULL, 0, &st, &err), 0);
+    store_read_lock();
+    served_model_scored(store_current(s, "wine"), 10);
+    store_read_unlock();
+    store_snapshot snap;
+    assert_int_equal(store_snapshot_of(s, "wine", &snap), 0);
+    assert_int_equal(snap.stats.since_ms, 1000);
+    assert_int_equal(snap.stats.usage, 8);
+    assert_int_equal(snap.stats.total_ns, 710);
+    assert_int_equal(snap.stats.min_ns, 10);
+    assert_int_equal(snap.stats.max_ns, 150);
+    store_free(s);
+}
+
 static void data_types_are_separate(void **state) {
     (void)state;
     int destroyed = 0;
     store *s = store_new();
     ms_error err;
-    model_info info = {.name = "wine-model"};
-    assert_int_equal(store_swap(s, "wine", constant_new(1, &destroyed), &info, &err), 0);
-    assert_null(store_lookup(s, "beer"));
-    assert_null(store_lookup(s, "beer"));
-    assert_non_null(store_lookup(s, "wine"));
+    assert_int_equal(swap(s, "wine", constant_new(1, &destroyed), "w", &err), 0);
+    assert_null(current(s, "beer"));
+    assert_null(current(s, "beer"));
+    assert_non_null(current(s, "wine"));
     store_snapshot snaps[4];
     size_t n = store_snapshot_all(s, snaps, 4);
     assert_int_equal(n, 2);
@@ -117,17 +156,69 @@ static void table_full_is_an_error(void **state) {
     int destroyed = 0;
     store *s = store_new();
     ms_error err;
-    model_info info = {.name = "m"};
     char type[32];
     for (int i = 0; i < STORE_MAX_DATA_TYPES; i++) {
         snprintf(type, sizeof type, "type%d", i);
-        assert_int_equal(store_swap(s, type, constant_new(i, &destroyed), &info, &err), 0);
+        assert_int_equal(swap(s, type, constant_new(i, &destroyed), "m", &err), 0);
     }
-    assert_int_equal(store_swap(s, "one-too-many", constant_new(0, &destroyed), &info, &err), -1);
+    assert_int_equal(swap(s, "one-too-many", constant_new(0, &destroyed), "m", &err), -1);
     assert_non_null(strstr(err.msg, "one-too-many"));
     assert_int_equal(destroyed, 1); /* the rejected model was freed */
     store_free(s);
     assert_int_equal(destroyed, STORE_MAX_DATA_TYPES + 1);
+}
+
+/* Scorers read the current model in a tight loop while models are swapped
+ * underneath them: every read sees a whole model (its value matches its
+ * name), no model is freed while held (ASan would report it), and every
+ * replaced model is freed exactly once. */
+typedef struct race {
+    store *s;
+    atomic_int stop;
+    atomic_long reads;
+} race;
+
+static void *reader(void *arg) {
+    race *r = arg;
+    store_thread_online();
+    while (!atomic_load(&r->stop)) {
+        store_read_lock();
+        served_model *sm = store_current(r->s, "wine");
+        if (sm) {
+            model_output out;
+            ms_error err;
+            model_score(sm->model, NULL, NULL, &out, &err);
+            if (out.value != atof(sm->info.name)) abort();
+            served_model_scored(sm, 1);
+            atomic_fetch_add(&r->reads, 1);
+        }
+        store_read_unlock();
+    }
+    store_thread_offline();
+    return NULL;
+}
+
+static void swaps_under_concurrent_scoring(void **state) {
+    (void)state;
+    enum { READERS = 4, SWAPS = 2000 };
+    int destroyed = 0;
+    race r = {.s = store_new()};
+    ms_error err;
+    pthread_t threads[READERS];
+    for (int i = 0; i < READERS; i++) pthread_create(&threads[i], NULL, reader, &r);
+    store_thread_online();
+    for (int i = 0; i < SWAPS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%d", i);
+        assert_int_equal(swap(r.s, "wine", constant_new(i, &destroyed), name, &err), 0);
+    }
+    store_thread_offline();
+    atomic_store(&r.stop, 1);
+    for (int i = 0; i < READERS; i++) pthread_join(threads[i], NULL);
+    assert_int_equal(destroyed, SWAPS - 1);
+    assert_true(atomic_load(&r.reads) > 0);
+    store_free(r.s);
+    assert_int_equal(destroyed, SWAPS);
 }
 
 static void schema_binds_names_leniently(void **state) {
@@ -149,6 +240,8 @@ static void schema_binds_names_leniently(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(swap_replaces_and_frees),
+        cmocka_unit_test(restored_statistics_continue),
+        cmocka_unit_test(swaps_under_concurrent_scoring),
         cmocka_unit_test(data_types_are_separate),
         cmocka_unit_test(table_full_is_an_error),
         cmocka_unit_test(schema_binds_names_leniently),

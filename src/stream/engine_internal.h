@@ -1,0 +1,87 @@
+/*
+ * engine_internal.h - what the engine's files share: the engine itself, the
+ * per-thread scorer, and the hooks the store engine's workers plug into the
+ * common rebalance handling. Not for use outside src/stream.
+ *
+ *   engine.c        set-up, model updates, rebalances, offsets, shutdown
+ *   scorer.c        one record: decode, score, publish, track its offset
+ *   engine_stage.c  the stage loop: one thread, both inputs
+ *   engine_store.c  the store loop: model thread + scoring workers
+ */
+#ifndef MS_STREAM_ENGINE_INTERNAL_H
+#define MS_STREAM_ENGINE_INTERNAL_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+
+#include "stream/checkpoint.h"
+#include "stream/engine.h"
+#include "stream/offsets.h"
+#include "telemetry/ratelimit.h"
+
+/* Largest encoded ServingResult. */
+#define RESULT_MAX_BYTES 65536
+
+typedef struct worker worker;
+
+struct engine {
+    engine_config cfg;
+    store *store;
+    counters *counters;
+    rd_kafka_t *data_rk;
+    rd_kafka_t *models_rk;
+    rd_kafka_t *producer;
+    int models_partitions;
+    offset_tracker *offsets;
+    checkpoint *checkpoint;
+    int64_t last_checkpoint_ms;   /* main thread only */
+
+    /* store engine: workers and the pause used around rebalances */
+    worker *workers;
+    int nworkers;
+    pthread_mutex_t pause_lock;
+    pthread_cond_t pause_cond;
+    int paused;
+    int idle;
+    int stopping;
+};
+
+/* One scoring thread's private state: buffers sized for the largest model
+ * seen (grown only when a larger model arrives, never per record) and its
+ * own log budget for rejects. */
+typedef struct scorer {
+    engine *engine;
+    void *scratch;
+    size_t scratch_cap;
+    double *probs;
+    size_t probs_cap;
+    ratelimit reject_log;
+    uint8_t result_buf[RESULT_MAX_BYTES];
+} scorer;
+
+void scorer_init(scorer *s, engine *e);
+void scorer_free(scorer *s);
+/* Handles one message of the data topic (or a consumer error). */
+void scorer_handle(scorer *s, const rd_kafka_message_t *msg);
+
+/* Applies one message of the models topic to the store. */
+void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg);
+
+/* Hands librdkafka the offsets that became committable (auto-commit sends
+ * them). */
+void engine_store_offsets(engine *e);
+
+/* Periodic work of an engine's main thread: producer events (delivery
+ * reports), committable offsets, checkpoint of statistics. */
+void engine_tick(engine *e);
+
+int engine_run_stage(engine *e, volatile sig_atomic_t *stop);
+int engine_run_store(engine *e, volatile sig_atomic_t *stop);
+
+/* Store engine hooks for rebalances (no-ops for the stage engine, whose
+ * single thread is inside the consumer poll when a rebalance happens). */
+void engine_workers_pause(engine *e);
+void engine_workers_resume(engine *e);
+void engine_workers_take(engine *e, rd_kafka_topic_partition_list_t *parts);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * engine_store.c - the `store` engine: the model stream and the data stream
+ * run independently and meet only in the shared model store.
+ *
+ *   main thread    consumer events (rebalances), delivery reports, offsets,
+ *                  checkpoints
+ *   model thread   reads the models topic, builds each model off the
+ *                  scoring path and swaps it into the store
+ *   N workers      each owns a librdkafka queue; on assignment, partition p
+ *                  is forwarded to worker p % N, so a partition's records
+ *                  are scored in order and partitions in parallel
+ *
+ * Around a rebalance the main thread pauses the workers (each finishes the
+ * record in hand and waits), so the revoked partitions' work is complete
+ * before their offsets are committed and they are given up.
+ */
+#include <stdlib.h>
+
+#include "stream/engine_internal.h"
+#include "telemetry/log.h"
+
+struct worker {
+    engine *engine;
+    int index;
+    pthread_t thread;
+    rd_kafka_queue_t *queue;
+};
+
+void engine_workers_pause(engine *e) {
+    if (e->nworkers == 0) return;
+    pthread_mutex_lock(&e->pause_lock);
+    e->paused = 1;
+    while (e->idle < e->nworkers) pthread_cond_wait(&e->pause_cond, &e->pause_lock);
+    pthread_mutex_unlock(&e->pause_lock);
+}
+
+void engine_workers_resume(engine *e) {
+    if (e->nworkers == 0) return;
+    pthread_mutex_lock(&e->pause_lock);
+    e->paused = 0;
+    pthread_cond_broadcast(&e->pause_cond);
+    pthread_mutex_unlock(&e->pause_lock);
+}
+
+void engine_workers_take(engine *e, rd_kafka_topic_partition_list_t *parts) {
+    for (int i = 0; e->nworkers && i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        rd_kafka_queue_t *pq =
+            rd_kafka_queue_get_partition(e->data_rk, tp->topic, tp->partition);
+        if (!pq) continue;
+        rd_kafka_queue_forward(pq, e->workers[tp->partition % e->nworkers].queue);
+        rd_kafka_queue_destroy(pq);
+    }
+}
+
+/* Waits while the main thread holds the workers paused; returns 0 when the
+ * worker should stop. */
+static int wait_while_paused(engine *e) {
+    pthread_mutex_lock(&e->pause_lock);
+    if (e->paused) {
+        e->idle++;
+        pthread_cond_broadcast(&e->pause_cond);
+        while (e->paused && !e->stopping)
+            pthread_cond_wait(&e->pause_cond, &e->pause_lock);
+        e->idle--;
+    }
+    int go_on = !e->stopping;
+    pthread_mutex_unlock(&e->pause_lock);
+    return go_on;
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    engine *e = w->engine;
+    store_thread_online();
+    scorer *sc = malloc(sizeof *sc);
+    if (!sc) {
+        log_error("engine", "worker %d: out of memory", w->index);
+        store_thread_offline();
+        return NULL;
+    }
+    scorer_init(sc, e);
+    while (wait_while_paused(e)) {
+        rd_kafka_message_t *msg = rd_kafka_consume_queue(w->queue, 100);
+        if (!msg) continue;
+        scorer_handle(sc, msg);
+        rd_kafka_message_destroy(msg);
+    }
+    scorer_free(sc);
+    free(sc);
+    store_thread_offline();
+    return NULL;
+}
+
+typedef struct model_thread {
+    engine *engine;
+    volatile sig_atomic_t *stop;
+} model_thread;
+
+static void *models_main(void *arg) {
+    model_thread *mt = arg;
+    engine *e = mt->engine;
+    store_thread_online(); /* swaps wait for grace periods */
+    while (!*mt->stop) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(e->models_rk, 100);
+        if (!msg) continue;
+        engine_handle_model_message(e, msg);
+        rd_kafka_message_destroy(msg);
+    }
+    store_thread_offline();
+    return NULL;
+}
+
+static void stop_workers(engine *e, int started) {
+    pthread_mutex_lock(&e->pause_lock);
+    e->stopping = 1;
+    pthread_cond_broadcast(&e->pause_cond);
+    pthread_mutex_unlock(&e->pause_lock);
+    for (int i = 0; i < started; i++) pthread_join(e->workers[i].thread, NULL);
+    for (int i = 0; i < e->nworkers; i++)
+        if (e->workers[i].queue) rd_kafka_queue_destroy(e->workers[i].queue);
+    free(e->workers);
+    e->workers = NULL;
+    e->nworkers = 0;
+}
+
+int engine_run_store(engine *e, volatile sig_atomic_t *stop) {
+    int n = e->cfg.threads > 0 ? e->cfg.threads : 1;
+    /* Partition queues go to the workers: what reaches the main queue is
+     * consumer errors, and a record only if a partition could not be
+     * forwarded, which is then scored here rather than lost. */
+    scorer *main_scorer = malloc(sizeof *main_scorer);
+    e->workers = calloc((size_t)n, sizeof *e->workers);
+    if (!e->workers || !main_scorer) {
+        free(e->workers);
+        free(main_scorer);
+        e->workers = NULL;
+        log_error("engine", "out of memory for %d workers", n);
+        return -1;
+    }
+    scorer_init(main_scorer, e);
+    e->nworkers = n;
+    int started = 0;
+    for (; started < n; started++) {
+        worker *w = &e->workers[started];
+        w->engine = e;
+        w->index = started;
+        w->queue = rd_kafka_queue_new(e->data_rk);
+        if (!w->queue || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            log_error("engine", "cannot start scoring worker %d", started);
+            stop_workers(e, started);
+            free(main_scorer);
+            return -1;
+        }
+    }
+    model_thread mt = {e, stop};
+    pthread_t models;
+    if (pthread_create(&models, NULL, models_main, &mt) != 0) {
+        log_error("engine", "cannot start the model thread");
+        stop_workers(e, started);
+        free(main_scorer);
+        return -1;
+    }
+    log_info("engine", "store engine: %d scoring worker(s), one model thread", n);
+
+    while (!*stop) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(e->data_rk, 50);
+        if (msg) {
+            scorer_handle(main_scorer, msg);
+            rd_kafka_message_destroy(msg);
+        }
+        engine_tick(e);
+    }
+    scorer_free(main_scorer);
+    free(main_scorer);
+    pthread_join(models, NULL);
+    stop_workers(e, started);
+    return 0;
+}

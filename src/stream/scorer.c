@@ -1,0 +1,163 @@
+/*
+ * scorer.c - the path of one record: decode it, find the current model of
+ * its data type, score, publish the result, and track its offset so that it
+ * is committed only once finished. Runs on the stage thread or on any store
+ * worker; everything it touches is either its own or thread-safe.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/record.h"
+#include "core/stats.h"
+#include "stream/engine_internal.h"
+#include "telemetry/log.h"
+#include "wire/wire.h"
+
+void scorer_init(scorer *s, engine *e) {
+    memset(s, 0, sizeof *s);
+    s->engine = e;
+    s->reject_log = (ratelimit)RATELIMIT_INIT(10);
+}
+
+void scorer_free(scorer *s) {
+    free(s->scratch);
+    free(s->probs);
+}
+
+/* Logs a rejected input within the log budget; the counters count it all. */
+static void log_reject(scorer *s, const rd_kafka_message_t *msg,
+                       const char *what, const ms_error *err) {
+    uint64_t suppressed;
+    int allowed = ratelimit_allow(&s->reject_log, &suppressed);
+    if (suppressed)
+        log_warn("engine", "%llu more rejected input(s) not logged in the "
+                           "last second; see /metrics for the counts",
+                 (unsigned long long)suppressed);
+    if (allowed)
+        log_warn("engine", "%s at %s[%d]@%lld: %s", what,
+                 rd_kafka_topic_name(msg->rkt), (int)msg->partition,
+                 (long long)msg->offset, err->msg);
+}
+
+/* Makes sure the scoring buffers fit m; grows them only for a new, larger
+ * model, so steady-state scoring never allocates. */
+static int fit_buffers(scorer *s, const model *m) {
+    if (m->scratch_size > s->scratch_cap) {
+        void *p = realloc(s->scratch, m->scratch_size);
+        if (!p) return -1;
+        s->scratch = p;
+        s->scratch_cap = m->scratch_size;
+    }
+    if (m->nclasses > s->probs_cap) {
+        double *p = realloc(s->probs, m->nclasses * sizeof *p);
+        if (!p) return -1;
+        s->probs = p;
+        s->probs_cap = m->nclasses;
+    }
+    return 0;
+}
+
+/* Queues the result; the record is finished when the broker acknowledges
+ * it (see the delivery report in engine.c). Returns 0 when queued. */
+static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
+                   const served_model *sm, const model_output *out,
+                   int64_t duration_ns) {
+    engine *e = s->engine;
+    const model *m = sm->model;
+    int classifier = out->label_index >= 0;
+    wire_result r = {
+        .data_type = rec->data_type,
+        .model_name = sm->info.name,
+        .model_type = sm->info.type,
+        .result = out->value,
+        .label = classifier ? m->class_labels[out->label_index] : NULL,
+        .nprobabilities = classifier && out->probabilities ? m->nclasses : 0,
+        .class_labels = m->class_labels,
+        .probabilities = out->probabilities,
+        .duration_ns = duration_ns,
+        .source_topic = rd_kafka_topic_name(msg->rkt),
+        .source_partition = msg->partition,
+        .source_offset = msg->offset,
+        .timestamp_ms = clock_epoch_ms(),
+    };
+    size_t len = wire_encode_result(&r, s->result_buf, sizeof s->result_buf);
+    if (len == 0) return -1;
+    for (;;) {
+        rd_kafka_resp_err_t perr = rd_kafka_producev(
+            e->producer, RD_KAFKA_V_TOPIC(e->cfg.results_topic),
+            RD_KAFKA_V_KEY(msg->key, msg->key_len),
+            RD_KAFKA_V_VALUE(s->result_buf, len),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(offsets_pack(msg->partition, msg->offset)),
+            RD_KAFKA_V_END);
+        if (perr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            if (perr)
+                log_error("engine", "cannot queue result: %s",
+                          rd_kafka_err2str(perr));
+            return perr ? -1 : 0;
+        }
+        /* Back-pressure: the local queue is full; wait for deliveries (the
+         * main thread serves them) rather than drop the result. */
+        rd_kafka_poll(e->producer, 10);
+    }
+}
+
+/* Scores rec; returns 1 when a result was queued (the record finishes on
+ * its delivery), 0 when the record is finished here (rejected). */
+static int score_record(scorer *s, const rd_kafka_message_t *msg,
+                        const record *rec) {
+    engine *e = s->engine;
+    ms_error err;
+    int queued = 0;
+    store_read_lock();
+    served_model *sm = store_current(e->store, rec->data_type);
+    if (!sm) {
+        counter_inc(&e->counters->records_unserved);
+        ms_error_set(&err, "no model serves data type '%s' yet; record "
+                           "skipped", rec->data_type);
+        log_reject(s, msg, "unserved record", &err);
+    } else if (fit_buffers(s, sm->model) != 0) {
+        counter_inc(&e->counters->records_failed);
+        ms_error_set(&err, "out of memory for scoring buffers");
+        log_reject(s, msg, "record not scored", &err);
+    } else {
+        model_output out = {.probabilities = s->probs};
+        int64_t t0 = clock_mono_ns();
+        int rc = model_score(sm->model, rec->features, s->scratch, &out, &err);
+        int64_t duration = clock_mono_ns() - t0;
+        if (rc != 0) {
+            counter_inc(&e->counters->records_failed);
+            log_reject(s, msg, "record not scored", &err);
+        } else {
+            served_model_scored(sm, duration);
+            counter_inc(&e->counters->records_scored);
+            if (e->cfg.results_topic && e->cfg.results_topic[0]) {
+                queued = publish(s, msg, rec, sm, &out, duration) == 0;
+                if (!queued) counter_inc(&e->counters->results_failed);
+            }
+        }
+    }
+    store_read_unlock();
+    return queued;
+}
+
+void scorer_handle(scorer *s, const rd_kafka_message_t *msg) {
+    engine *e = s->engine;
+    if (msg->err) {
+        if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            log_warn("engine", "data topic: %s", rd_kafka_message_errstr(msg));
+        return;
+    }
+    counter_inc(&e->counters->records_received);
+    int tracked = offsets_begin(e->offsets, msg->partition, msg->offset) == 0;
+    record rec;
+    ms_error err;
+    int queued = 0;
+    if (wire_decode_wine(msg->payload, msg->len, &rec, &err) != 0) {
+        counter_inc(&e->counters->records_malformed);
+        log_reject(s, msg, "malformed record", &err);
+    } else {
+        queued = score_record(s, msg, &rec);
+    }
+    if (tracked && !queued) offsets_done(e->offsets, msg->partition, msg->offset);
+}
