@@ -7,6 +7,7 @@
  * Configuration comes from a HOCON file (the seed's keys), the environment
  * (the seed's names) and flags, in rising order of precedence.
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,9 @@
 #include "formats/formats.h"
 #include "http/http.h"
 #include "stream/broker.h"
+#include "stream/broker_control.h"
 #include "stream/engine.h"
+#include "stream/kafka.h"
 #include "telemetry/counters.h"
 #include "telemetry/log.h"
 #include "util/config.h"
@@ -112,6 +115,10 @@ static const config_option serve_options[] = {
     {"kafka.brokers", "KAFKA_BROKERS_LIST", "brokers", 'b', "LIST", NULL,
      "Kafka bootstrap servers (host:port,...). Unset: start an embedded "
      "broker in this process."},
+    {"kafka.properties", "KAFKA_PROPERTIES", "kafka-property", 'X',
+     "NAME=VALUE,...", NULL,
+     "librdkafka properties for every Kafka client (security.protocol, "
+     "sasl.mechanism, ssl.ca.location, session.timeout.ms, ...)."},
     {"kafka.group", "DATA_GROUP", "group", 'g', "ID", "wineRecordsGroup",
      "Consumer group of the data topic; instances in one group share its "
      "partitions."},
@@ -131,6 +138,11 @@ static const config_option serve_options[] = {
 };
 
 static const config_option broker_options[] = {
+    {"broker.control", NULL, "control", 0, NULL, NULL,
+     "Read fault-injection commands from standard input, one per line: "
+     "'down ID', 'up ID', 'rtt ID MS', 'errors API COUNT ERROR' (for "
+     "example 'errors Produce 5 REQUEST_TIMED_OUT'); each is answered "
+     "'ok' or 'error: ...' on standard output."},
     {"broker.address_file", NULL, "write-address", 'w', "FILE", NULL,
      "Write the bootstrap address to FILE once the broker listens (written "
      "atomically, so a reader never sees half of it)."},
@@ -189,6 +201,25 @@ static int write_address_file(const char *path, const char *address,
     return 0;
 }
 
+/* Answers fault-injection commands from standard input until it closes or
+ * a stop is requested. */
+static void serve_control(broker *b) {
+    char line[512], reply[256];
+    while (!stop_requested) {
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int ready = poll(&pfd, 1, 200);
+        if (ready <= 0) continue;
+        if (!fgets(line, sizeof line, stdin)) return;
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0]) continue;
+        int rc = broker_control(b, line, reply, sizeof reply);
+        log_write(rc == 0 ? LOG_INFO : LOG_WARN, "broker", "control '%s': %s",
+                  line, reply);
+        printf("%s\n", reply);
+        fflush(stdout);
+    }
+}
+
 static int run_broker(int argc, char **argv) {
     int code;
     config *cfg = load_config(
@@ -214,6 +245,9 @@ static int run_broker(int argc, char **argv) {
     }
     printf("%s\n", broker_bootstraps(b));
     fflush(stdout);
+    bool control = false;
+    config_get_bool(cfg, "broker.control", &control, &err);
+    if (control) serve_control(b);
     while (!stop_requested) pause();
     log_info("broker", "stopping");
     broker_stop(b);
@@ -268,6 +302,11 @@ static int run_server(int argc, char **argv) {
         log_error("server", "%s", port < 0 || port > 65535
                                       ? "the HTTP port must be 0..65535"
                                       : "--threads must be 1..256");
+        rc = 2;
+        goto out;
+    }
+    if (kafka_set_properties(config_get(cfg, "kafka.properties"), &err)) {
+        log_error("server", "%s", err.msg);
         rc = 2;
         goto out;
     }

@@ -15,6 +15,8 @@
 #include "stream/model_update.h"
 #include "telemetry/log.h"
 
+/* How often finished offsets are committed: what a crash replays at most. */
+#define COMMIT_INTERVAL_MS 500
 /* How often statistics are checkpointed to the state directory. */
 #define CHECKPOINT_INTERVAL_MS 5000
 
@@ -129,19 +131,30 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     engine_workers_resume(e);
 }
 
+static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+    (void)rk, (void)offsets, (void)opaque;
+    /* Nothing new to commit is not a failure; anything else is retried by
+     * the next commit, which carries the same or later offsets. */
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        log_warn("engine", "offset commit failed: %s; retried with the next "
+                           "one", rd_kafka_err2str(err));
+}
+
 static int make_data_consumer(engine *e, ms_error *err) {
     rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
     /* Offsets are handed to librdkafka (offsets_store) only once a record
-     * is finished; auto-commit then sends what was handed over. */
+     * is finished, and committed by engine_tick(). */
     if (kafka_conf_set(conf, "group.id", e->cfg.group_id, err) ||
         kafka_conf_set(conf, "auto.offset.reset", e->cfg.offset_reset, err) ||
         kafka_conf_set(conf, "enable.auto.offset.store", "false", err) ||
-        kafka_conf_set(conf, "auto.commit.interval.ms", "1000", err) ||
+        kafka_conf_set(conf, "enable.auto.commit", "false", err) ||
         kafka_conf_set(conf, "enable.partition.eof", "false", err)) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_offset_commit_cb(conf, on_commit);
     rd_kafka_conf_set_opaque(conf, e);
     if (!(e->data_rk = kafka_new(RD_KAFKA_CONSUMER, conf, err))) return -1;
     rd_kafka_poll_set_consumer(e->data_rk);
@@ -198,10 +211,14 @@ static int restore_and_assign_models(engine *e, ms_error *err) {
                             "reading '%s' from the beginning",
                   rerr.msg, e->cfg.models_topic);
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(n);
-    for (int p = 0; p < n; p++)
+    for (int p = 0; p < n; p++) {
+        /* Keep where each partition starts: the catch-up reads from there. */
+        if (restored <= 0) next[p] = -1;
         rd_kafka_topic_partition_list_add(list, e->cfg.models_topic, p)->offset =
-            restored > 0 && next[p] >= 0 ? next[p] : RD_KAFKA_OFFSET_BEGINNING;
-    free(next);
+            next[p] >= 0 ? next[p] : RD_KAFKA_OFFSET_BEGINNING;
+    }
+    free(e->models_start);
+    e->models_start = next;
     rd_kafka_resp_err_t aerr = rd_kafka_assign(e->models_rk, list);
     rd_kafka_topic_partition_list_destroy(list);
     if (aerr)
@@ -268,9 +285,10 @@ void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg) {
                              msg->payload, msg->len);
 }
 
-void engine_store_offsets(engine *e) {
+int engine_store_offsets(engine *e) {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
-    if (offsets_collect(e->offsets, e->cfg.data_topic, list) > 0) {
+    int n = offsets_collect(e->offsets, e->cfg.data_topic, list);
+    if (n > 0) {
         rd_kafka_resp_err_t err = rd_kafka_offsets_store(e->data_rk, list);
         /* A partition revoked meanwhile refuses its offset: its records will
          * be scored again by their new owner, which at-least-once allows. */
@@ -278,12 +296,18 @@ void engine_store_offsets(engine *e) {
             log_warn("engine", "storing offsets: %s", rd_kafka_err2str(err));
     }
     rd_kafka_topic_partition_list_destroy(list);
+    return n;
 }
 
 void engine_tick(engine *e) {
     rd_kafka_poll(e->producer, 0);
-    engine_store_offsets(e);
     int64_t now = clock_mono_ns() / 1000000;
+    e->uncommitted += engine_store_offsets(e);
+    if (e->uncommitted && now - e->last_commit_ms >= COMMIT_INTERVAL_MS) {
+        rd_kafka_commit(e->data_rk, NULL, 1 /* async */);
+        e->uncommitted = 0;
+        e->last_commit_ms = now;
+    }
     if (now - e->last_checkpoint_ms >= CHECKPOINT_INTERVAL_MS) {
         e->last_checkpoint_ms = now;
         ms_error err;
@@ -302,14 +326,11 @@ static void catch_up_models(engine *e, volatile sig_atomic_t *stop) {
     int n = e->models_partitions;
     int64_t *target = calloc((size_t)n, sizeof *target);
     int64_t *next = calloc((size_t)n, sizeof *next);
-    rd_kafka_topic_partition_list_t *pos = NULL;
-    if (!target || !next || rd_kafka_assignment(e->models_rk, &pos)) {
+    if (!target || !next) {
         free(target);
         free(next);
-        if (pos) rd_kafka_topic_partition_list_destroy(pos);
         return;
     }
-    rd_kafka_position(e->models_rk, pos);
     int pending = 0;
     for (int p = 0; p < n; p++) {
         int64_t low = 0, high = 0;
@@ -319,13 +340,10 @@ static void catch_up_models(engine *e, volatile sig_atomic_t *stop) {
             log_warn("engine", "cannot read the end offset of %s[%d]: %s; "
                                "not waiting for its models before scoring",
                      e->cfg.models_topic, p, rd_kafka_err2str(err));
-        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
-            pos, e->cfg.models_topic, p);
         target[p] = err ? 0 : high;
-        next[p] = tp && tp->offset >= 0 ? tp->offset : low;
+        next[p] = e->models_start[p] >= 0 ? e->models_start[p] : low;
         if (next[p] < target[p]) pending++;
     }
-    rd_kafka_topic_partition_list_destroy(pos);
     uint64_t before = counter_get(&e->counters->models_received);
     int64_t deadline = clock_mono_ns() + 60 * (int64_t)1000000000;
     while (pending > 0 && !*stop && clock_mono_ns() < deadline) {
@@ -393,6 +411,7 @@ void engine_free(engine *e) {
     checkpoint_free(e->checkpoint);
     if (e->producer) rd_kafka_destroy(e->producer);
     offsets_free(e->offsets);
+    free(e->models_start);
     pthread_mutex_destroy(&e->pause_lock);
     pthread_cond_destroy(&e->pause_cond);
     free(e);

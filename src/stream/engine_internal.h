@@ -32,9 +32,12 @@ struct engine {
     rd_kafka_t *models_rk;
     rd_kafka_t *producer;
     int models_partitions;
+    int64_t *models_start;        /* per partition: first offset read; -1 = beginning */
     offset_tracker *offsets;
     checkpoint *checkpoint;
-    int64_t last_checkpoint_ms;   /* main thread only */
+    int64_t last_checkpoint_ms;   /* main thread only, like the next two */
+    int64_t last_commit_ms;
+    int uncommitted;              /* offsets stored since the last commit */
 
     /* store engine: workers and the pause used around rebalances */
     worker *workers;
@@ -67,9 +70,9 @@ void scorer_handle(scorer *s, const rd_kafka_message_t *msg);
 /* Applies one message of the models topic to the store. */
 void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg);
 
-/* Hands librdkafka the offsets that became committable (auto-commit sends
- * them). */
-void engine_store_offsets(engine *e);
+/* Hands librdkafka the offsets that became committable; returns how many
+ * partitions moved. engine_tick() commits them. */
+int engine_store_offsets(engine *e);
 
 /* Periodic work of an engine's main thread: producer events (delivery
  * reports), committable offsets, checkpoint of statistics. */

@@ -1,6 +1,7 @@
 /* kafka.c - librdkafka configuration and metadata helpers (see kafka.h). */
 #include "stream/kafka.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -32,10 +33,48 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
              rd_kafka_err2name(err), reason);
 }
 
+/* The extra properties, as parsed pairs; set once before clients exist. */
+#define MAX_PROPERTIES 64
+static char *property_names[MAX_PROPERTIES], *property_values[MAX_PROPERTIES];
+static int nproperties;
+
+int kafka_set_properties(const char *list, ms_error *err) {
+    if (!list || !list[0]) return 0;
+    char *copy = strdup(list), *save = NULL;
+    if (!copy) return ms_error_set(err, "out of memory");
+    rd_kafka_conf_t *probe = rd_kafka_conf_new();
+    int rc = 0;
+    for (char *item = strtok_r(copy, ",", &save); item && rc == 0;
+         item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item) {
+            rc = ms_error_set(err, "kafka property '%s' is not name=value",
+                              item);
+        } else if (nproperties == MAX_PROPERTIES) {
+            rc = ms_error_set(err, "more than %d kafka properties",
+                              MAX_PROPERTIES);
+        } else {
+            *eq = 0;
+            rc = kafka_conf_set(probe, item, eq + 1, err);
+            if (rc == 0) {
+                property_names[nproperties] = strdup(item);
+                property_values[nproperties++] = strdup(eq + 1);
+            }
+        }
+    }
+    rd_kafka_conf_destroy(probe);
+    free(copy);
+    return rc;
+}
+
 rd_kafka_conf_t *kafka_conf_new(const char *brokers, const char *client_id) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", brokers, NULL, 0);
     rd_kafka_conf_set(conf, "client.id", client_id, NULL, 0);
+    /* Producer-only or consumer-only properties warn on the other kind of
+     * client; they were validated once in kafka_set_properties(). */
+    for (int i = 0; i < nproperties; i++)
+        rd_kafka_conf_set(conf, property_names[i], property_values[i], NULL, 0);
     rd_kafka_conf_set_log_cb(conf, on_log);
     rd_kafka_conf_set_error_cb(conf, on_error);
     return conf;

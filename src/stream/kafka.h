@@ -9,9 +9,15 @@
 
 #include "core/error.h"
 
-/* A configuration with bootstrap.servers, client.id, and librdkafka's log and
- * error callbacks routed to our log. The caller owns it (it is consumed by
- * rd_kafka_new). */
+/* Extra librdkafka properties for every client this process makes, as
+ * "name=value,name=value" (security.protocol, sasl.*, session.timeout.ms,
+ * ...). Checked against librdkafka at once: -1 with err naming the bad one.
+ * Call once at start, before any client is made. */
+int kafka_set_properties(const char *list, ms_error *err);
+
+/* A configuration with bootstrap.servers, client.id, the extra properties,
+ * and librdkafka's log and error callbacks routed to our log. The caller
+ * owns it (it is consumed by rd_kafka_new). */
 rd_kafka_conf_t *kafka_conf_new(const char *brokers, const char *client_id);
 
 /* Sets one property; -1 with err naming the property on failure. */

@@ -81,13 +81,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(args, name, env=None):
-    """Starts a process with its output in a log file; returns (proc, path)."""
+def start(args, name, env=None, stdin=None):
+    """Starts a process with its output in a log file; returns the Popen
+    with .log_path set."""
     path = os.path.join(tmpdir(), name + ".log")
     out = open(path, "w")
     full_env = dict(os.environ)
     full_env.update(env or {})
-    p = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=full_env)
+    p = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=full_env,
+                         stdin=stdin)
     _procs.append(p)
     p.log_path = path
     return p
@@ -115,16 +117,28 @@ def wait_for(what, fn, timeout=30, interval=0.1):
     fail(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
-def start_broker(brokers=1, partitions=6):
+def start_broker(brokers=1, partitions=6, control=False):
+    """The embedded broker in its own process; with control, fault
+    injection commands go through broker_command()."""
     addr_file = os.path.join(tmpdir(), "broker.addr")
     p = start([f"{BUILD}/modelserver", "broker", "--write-address", addr_file,
-               "--embedded-brokers", str(brokers), "--partitions", str(partitions)],
-              "broker")
+               "--embedded-brokers", str(brokers), "--partitions", str(partitions)]
+              + (["--control"] if control else []),
+              "broker", stdin=subprocess.PIPE if control else None)
     wait_for("broker address", lambda: os.path.exists(addr_file))
     with open(addr_file) as f:
         p.address = f.read().strip()
     log(f"broker at {p.address}")
     return p
+
+
+def broker_command(broker, line):
+    """Sends a fault-injection command and waits for its answer."""
+    broker.stdin.write((line + "\n").encode())
+    broker.stdin.flush()
+    wait_for(f"broker command '{line}'",
+             lambda: f"control '{line}': ok" in read_log(broker), timeout=10)
+    log(f"broker: {line}")
 
 
 def start_server(bootstrap, *extra, name="server"):
@@ -298,3 +312,54 @@ def kcat_consume(bootstrap, topic, count, timeout=60):
         i += 4 + n
     return out
 
+
+
+def results_by_offset(bootstrap, count, topic="models_results"):
+    """Reads count results with kcat; returns {(partition, offset): [results]}."""
+    out = {}
+    for m in kcat_consume(bootstrap, topic, count):
+        r = decode_result(m)
+        out.setdefault((r["sourcePartition"], r["sourceOffset"]), []).append(r)
+    return out
+
+
+def data_end_offsets(bootstrap, topic="models_data"):
+    """{partition: high watermark} of a topic, asked with python3-kafka."""
+    from kafka import KafkaConsumer, TopicPartition
+    c = KafkaConsumer(bootstrap_servers=bootstrap)
+    parts = [TopicPartition(topic, p) for p in c.partitions_for_topic(topic)]
+    ends = c.end_offsets(parts)
+    c.close()
+    return {tp.partition: off for tp, off in ends.items()}
+
+
+def missing_results(bootstrap, results):
+    """Input offsets of the data topic that have no result."""
+    ends = data_end_offsets(bootstrap)
+    return [(p, o) for p, end in ends.items() for o in range(end)
+            if (p, o) not in results]
+
+
+def scored(port):
+    return metrics(port).get('modelserver_records_total{outcome="scored"}', 0)
+
+
+def read_topic(bootstrap, topic, idle_ms=3000):
+    """Every message of a topic, read with python3-kafka until nothing new
+    arrives for idle_ms."""
+    from kafka import KafkaConsumer
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                      enable_auto_commit=False, consumer_timeout_ms=idle_ms)
+    out = [m.value for m in c]
+    c.close()
+    return out
+
+
+def committed_offsets(bootstrap, group="wineRecordsGroup", topic="models_data"):
+    """{partition: committed offset} of a consumer group (python3-kafka)."""
+    from kafka import KafkaConsumer, TopicPartition
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    out = {p: c.committed(TopicPartition(topic, p)) or 0
+           for p in c.partitions_for_topic(topic)}
+    c.close()
+    return out
