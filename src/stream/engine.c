@@ -196,7 +196,8 @@ static void handle_model_message(engine *e, const rd_kafka_message_t *msg) {
     counter_inc(&e->counters->models_received);
     ms_error err;
     model_update_result res;
-    if (model_update_apply(e->store, msg->payload, msg->len, &res, &err) != 0) {
+    if (model_update_apply(e->store, msg->payload, msg->len, e->cfg.locations,
+                           &res, &err) != 0) {
         counter_inc(&e->counters->models_failed);
         log_error("engine", "model update at %s[%d]@%lld rejected: %s; the "
                             "current model keeps serving",

@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/store.h"
+#include "stream/location.h"
 #include "telemetry/counters.h"
 
 typedef struct engine_config {
@@ -29,6 +30,7 @@ typedef struct engine_config {
     const char *group_id;        /* consumer group of the data topic */
     const char *client_id;
     const char *offset_reset;    /* "earliest" or "latest", data topic */
+    const location_policy *locations; /* models by reference; borrowed */
 } engine_config;
 
 typedef struct engine engine;
