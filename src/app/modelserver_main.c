@@ -8,6 +8,7 @@
  * (the seed's names) and flags, in rising order of precedence.
  */
 #include <poll.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "stream/broker_control.h"
 #include "stream/engine.h"
 #include "stream/kafka.h"
+#include "stream/location.h"
 #include "telemetry/counters.h"
 #include "telemetry/log.h"
 #include "util/config.h"
@@ -134,6 +136,20 @@ static const config_option serve_options[] = {
      "0.0.0.0", "IPv4 address the HTTP port listens on."},
     {"model_server.data_type", "DATA_TYPE", "data-type", 0, "TYPE", "wine",
      "Data type /stats reports on when not asked for one."},
+    {"model.locations", "MODEL_LOCATIONS", "model-locations", 0, "LIST",
+     NULL,
+     "Where models sent by reference may come from: comma-separated "
+     "prefixes, each a directory (/var/models/ or file:///var/models/) or "
+     "an http:// or https:// URL prefix (https://models.example.com/m/). "
+     "Unset: local files anywhere and no remote URLs; set: only what it "
+     "lists."},
+    {"model.max_bytes", "MODEL_MAX_BYTES", "model-max-bytes", 0, "BYTES",
+     "268435456",
+     "Largest model accepted, by value or by reference (the default is "
+     "256 MiB)."},
+    {"model.fetch_timeout", "MODEL_FETCH_TIMEOUT", "model-fetch-timeout", 0,
+     "DURATION", "30 seconds",
+     "Longest a model fetch by URL may take, redirects included."},
     TOPIC_OPTIONS,
 };
 
@@ -256,6 +272,49 @@ static int run_broker(int argc, char **argv) {
     return 0;
 }
 
+/* A server that has not accepted a connection by then is down or
+ * unreachable; the rest of model.fetch_timeout is for the transfer. */
+#define CONNECT_TIMEOUT_MS 10000L
+
+/* Fills the policy for models by reference from the model.* options;
+ * *entries holds the allow-list the policy points into (free it after). */
+static int load_location_policy(const config *cfg, location_policy *p,
+                                const char ***entries, ms_error *err) {
+    long max_bytes;
+    int64_t timeout_ns;
+    size_t n;
+    if (config_get_int(cfg, "model.max_bytes", &max_bytes, err) ||
+        config_get_duration(cfg, "model.fetch_timeout", &timeout_ns, err))
+        return -1;
+    if (max_bytes < 1)
+        return ms_error_set(err, "model.max_bytes must be at least 1, not %ld",
+                            max_bytes);
+    if (timeout_ns < 1000000)
+        return ms_error_set(err, "model.fetch_timeout must be at least 1ms, "
+                                 "not '%s'",
+                            config_get(cfg, "model.fetch_timeout"));
+    if (location_parse_list(config_get(cfg, "model.locations"), entries, &n,
+                            err))
+        return -1;
+    int64_t ms = timeout_ns / 1000000;
+    long total_ms = ms > LONG_MAX ? LONG_MAX : (long)ms;
+    *p = (location_policy){
+        .allowed = *entries,
+        .nallowed = n,
+        .max_bytes = (size_t)max_bytes,
+        .connect_timeout_ms =
+            total_ms < CONNECT_TIMEOUT_MS ? total_ms : CONNECT_TIMEOUT_MS,
+        .total_timeout_ms = total_ms,
+    };
+    if (n == 0)
+        log_info("server", "models by reference: local files anywhere, no "
+                           "remote URLs (model.locations is empty)");
+    else
+        log_info("server", "models by reference: only under %s",
+                 config_get(cfg, "model.locations"));
+    return 0;
+}
+
 static int run_server(int argc, char **argv) {
     int code;
     config *cfg = load_config(
@@ -277,6 +336,8 @@ static int run_server(int argc, char **argv) {
     engine *eng = NULL;
     http_server *http = NULL;
     static counters stats_counters;
+    const char **allowed = NULL;
+    location_policy locations;
 
     engine_kind kind;
     if (engine_kind_parse(config_get(cfg, "model_server.engine"), &kind)) {
@@ -310,6 +371,10 @@ static int run_server(int argc, char **argv) {
         rc = 2;
         goto out;
     }
+    if (load_location_policy(cfg, &locations, &allowed, &err)) {
+        log_error("server", "%s", err.msg);
+        goto out;
+    }
     const char *brokers = config_get(cfg, "kafka.brokers");
     if (!brokers || !brokers[0]) {
         if (!(embedded = start_embedded_broker(cfg, &err))) {
@@ -332,6 +397,7 @@ static int run_server(int argc, char **argv) {
         .group_id = config_get(cfg, "kafka.group"),
         .client_id = "modelserver",
         .offset_reset = config_get(cfg, "kafka.offset_reset"),
+        .locations = &locations,
     };
     if (!models || !(eng = engine_new(&ec, models, &stats_counters, &err))) {
         log_error("server", "cannot start the engine: %s", err.msg);
@@ -360,6 +426,7 @@ out:
     engine_free(eng);
     store_free(models);
     broker_stop(embedded);
+    free(allowed);
     config_free(cfg);
     return rc;
 }

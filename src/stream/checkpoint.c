@@ -28,8 +28,6 @@
 #define MAGIC "MSCKPT01"
 #define HEADER_LEN 24
 #define CHECKPOINT_FILE "store.checkpoint"
-/* Largest checkpoint read back: every model of a full store. */
-#define CHECKPOINT_MAX_BYTES ((size_t)STORE_MAX_DATA_TYPES * MODEL_UPDATE_MAX_BYTES)
 
 struct checkpoint {
     char *dir;
@@ -265,8 +263,9 @@ void checkpoint_model_swapped(checkpoint *c, store *s, const char *data_type,
 }
 
 /* Applies every entry of a decoded checkpoint; returns how many loaded. */
-static int apply(Modelserving__StoreCheckpoint *ck, store *s, int64_t *next,
-                 int nparts, const char *from) {
+static int apply(Modelserving__StoreCheckpoint *ck, store *s,
+                 const location_policy *policy, int64_t *next, int nparts,
+                 const char *from) {
     int restored = 0;
     for (size_t i = 0; i < ck->n_entries; i++) {
         const Modelserving__StoreEntry *en = ck->entries[i];
@@ -281,7 +280,7 @@ static int apply(Modelserving__StoreCheckpoint *ck, store *s, int64_t *next,
         model_update_result res;
         ms_error err;
         if (model_update_apply(s, en->modelmessage.data, en->modelmessage.len,
-                               &st, &res, &err) == 0) {
+                               policy, &st, &res, &err) == 0) {
             restored++;
             log_info("checkpoint", "restored model '%s' for data type '%s' "
                                    "from %s (%llu record(s) scored so far)",
@@ -300,14 +299,17 @@ static int apply(Modelserving__StoreCheckpoint *ck, store *s, int64_t *next,
     return restored;
 }
 
-static int restore_from_dir(checkpoint *c, store *s, int64_t *next, int nparts,
-                            ms_error *err) {
+static int restore_from_dir(checkpoint *c, store *s,
+                            const location_policy *policy, int64_t *next,
+                            int nparts, ms_error *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", c->dir, CHECKPOINT_FILE);
     if (access(path, F_OK) != 0) return 0;
     uint8_t *buf;
     size_t len;
-    if (file_read_all(path, CHECKPOINT_MAX_BYTES, &buf, &len, err)) return -1;
+    /* At most every model of a full store. */
+    size_t max = (size_t)STORE_MAX_DATA_TYPES * policy->max_bytes;
+    if (file_read_all(path, max, &buf, &len, err)) return -1;
     uint64_t body_len = 0, sum = 0;
     for (int i = 0; len >= HEADER_LEN && i < 8; i++) {
         body_len |= (uint64_t)buf[8 + i] << (8 * i);
@@ -324,14 +326,15 @@ static int restore_from_dir(checkpoint *c, store *s, int64_t *next, int nparts,
     free(buf);
     if (!ck) return ms_error_set(err, "'%s' does not decode", path);
     c->last_checksum = sum;
-    int n = apply(ck, s, next, nparts, "the state directory");
+    int n = apply(ck, s, policy, next, nparts, "the state directory");
     modelserving__store_checkpoint__free_unpacked(ck, NULL);
     return n;
 }
 
 /* Reads the changelog to its end; the last value of each key wins. */
 static int restore_from_changelog(checkpoint *c, store *s, const char *brokers,
-                                  int64_t *next, int nparts, ms_error *err) {
+                                  const location_policy *policy, int64_t *next,
+                                  int nparts, ms_error *err) {
     rd_kafka_conf_t *conf = kafka_conf_new(brokers, "modelserver-restore");
     char group[96];
     snprintf(group, sizeof group, "modelserver-restore-%d", (int)getpid());
@@ -394,7 +397,7 @@ static int restore_from_changelog(checkpoint *c, store *s, const char *brokers,
                                                      latest[i]->payload)
             : NULL; /* a tombstone */
         if (ck) {
-            restored += apply(ck, s, next, nparts, "the changelog");
+            restored += apply(ck, s, policy, next, nparts, "the changelog");
             modelserving__store_checkpoint__free_unpacked(ck, NULL);
         }
         rd_kafka_message_destroy(latest[i]);
@@ -409,14 +412,15 @@ static int restore_from_changelog(checkpoint *c, store *s, const char *brokers,
 }
 
 int checkpoint_restore(checkpoint *c, store *s, const char *brokers,
-                       int64_t *next, int nparts, ms_error *err) {
+                       const location_policy *policy, int64_t *next,
+                       int nparts, ms_error *err) {
     int n = 0;
     if (c->dir) {
-        n = restore_from_dir(c, s, next, nparts, err);
+        n = restore_from_dir(c, s, policy, next, nparts, err);
         if (n < 0) log_error("checkpoint", "%s", err->msg);
         if (n > 0) return n;
     }
     if (c->changelog_topic)
-        n = restore_from_changelog(c, s, brokers, next, nparts, err);
+        n = restore_from_changelog(c, s, brokers, policy, next, nparts, err);
     return n;
 }

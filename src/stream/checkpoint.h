@@ -23,6 +23,7 @@
 
 #include "core/error.h"
 #include "core/store.h"
+#include "stream/location.h"
 
 typedef struct checkpoint checkpoint;
 
@@ -33,13 +34,15 @@ checkpoint *checkpoint_open(const char *state_dir, const char *changelog_topic,
 void checkpoint_free(checkpoint *c);
 
 /* Restores the store from the state directory, or else from the changelog
- * topic (read to its end through a consumer on brokers). models_next[p]
+ * topic (read to its end through a consumer on brokers); models by
+ * reference are fetched again under policy. models_next[p]
  * receives the offset of the models topic's partition p to read from next
  * (-1 where unknown, meaning from the beginning). Returns how many models
  * were restored, or -1 with err filled (a restore that failed leaves the
  * store empty and is logged; the caller may go on without it). */
 int checkpoint_restore(checkpoint *c, store *s, const char *brokers,
-                       int64_t *models_next, int nparts, ms_error *err);
+                       const location_policy *policy, int64_t *models_next,
+                       int nparts, ms_error *err);
 
 /* Notes that the models topic's partition was read up to next (exclusive). */
 void checkpoint_models_read(checkpoint *c, int32_t partition, int64_t next);

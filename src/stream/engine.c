@@ -205,7 +205,7 @@ static int restore_and_assign_models(engine *e, ms_error *err) {
     for (int p = 0; p < n; p++) next[p] = -1;
     ms_error rerr;
     int restored = checkpoint_restore(e->checkpoint, e->store, e->cfg.brokers,
-                                      next, n, &rerr);
+                                      e->cfg.locations, next, n, &rerr);
     if (restored < 0)
         log_error("engine", "restore failed: %s; starting with no model and "
                             "reading '%s' from the beginning",
@@ -267,8 +267,8 @@ void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg) {
     counter_inc(&e->counters->models_received);
     ms_error err;
     model_update_result res;
-    int rc = model_update_apply(e->store, msg->payload, msg->len, NULL, &res,
-                                &err);
+    int rc = model_update_apply(e->store, msg->payload, msg->len,
+                                e->cfg.locations, NULL, &res, &err);
     checkpoint_models_read(e->checkpoint, msg->partition, msg->offset + 1);
     if (rc != 0) {
         counter_inc(&e->counters->models_failed);

@@ -25,6 +25,7 @@
 
 #include "core/error.h"
 #include "core/store.h"
+#include "stream/location.h"
 #include "telemetry/counters.h"
 
 typedef enum engine_kind { ENGINE_STAGE, ENGINE_STORE } engine_kind;
@@ -45,6 +46,7 @@ typedef struct engine_config {
     const char *offset_reset;    /* "earliest" or "latest", data topic */
     const char *state_dir;       /* checkpoints; NULL or "" = none */
     const char *changelog_topic; /* the store's changelog; NULL or "" = none */
+    const location_policy *locations; /* models by reference; borrowed */
 } engine_config;
 
 typedef struct engine engine;

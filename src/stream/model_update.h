@@ -1,9 +1,10 @@
 /*
  * model_update.h - turns one message from the models topic into the current
- * model of its data type: decode the descriptor, fetch the model bytes (by
- * value, or by reference from a file path or file:// URL), compile, and swap
- * into the store. The new model is fully built before the swap; when
- * anything fails the current model keeps serving.
+ * model of its data type: decode the descriptor, take the model by value or
+ * fetch it by reference (a path, a file:// URL or an allowed http(s) URL;
+ * see stream/location.h), compile, and swap into the store. The new model
+ * is fully built before the swap; when anything fails the current model
+ * keeps serving.
  */
 #ifndef MS_STREAM_MODEL_UPDATE_H
 #define MS_STREAM_MODEL_UPDATE_H
@@ -12,9 +13,7 @@
 
 #include "core/error.h"
 #include "core/store.h"
-
-/* Largest model accepted, by value or by reference. */
-#define MODEL_UPDATE_MAX_BYTES (256u * 1024 * 1024)
+#include "stream/location.h"
 
 typedef struct model_update_result {
     char name[STORE_NAME_MAX];
@@ -22,11 +21,13 @@ typedef struct model_update_result {
     model_type type;
 } model_update_result;
 
-/* Applies one model message. stats, when not NULL, are restored statistics
- * to continue (a checkpoint). Returns 0 and fills out when the model now
- * serves its data type; -1 with err filled (the message's model name and
- * the reason) when it does not. */
+/* Applies one model message. policy says where a model sent by reference
+ * may come from, and how large any model may be; stats, when not NULL, are
+ * restored statistics to continue (a checkpoint). Returns 0 and fills out
+ * when the model now serves its data type; -1 with err filled (the
+ * message's model name and the reason) when it does not. */
 int model_update_apply(store *s, const void *msg, size_t len,
+                       const location_policy *policy,
                        const serving_stats *stats, model_update_result *out,
                        ms_error *err);
 
