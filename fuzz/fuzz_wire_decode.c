@@ -1,7 +1,8 @@
 /*
  * fuzz_wire_decode.c - libFuzzer target for the topic message decoders:
- * WineRecord, ModelDescriptor and ServingResult. Any input must either
- * decode into a valid value or be rejected with a reason; never crash.
+ * WineRecord, the generic Record and JSON records, ModelDescriptor and
+ * ServingResult. Any input must either decode into a valid value or be
+ * rejected with a reason; never crash.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,9 +13,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     record rec;
-    ms_error err;
+    ms_error err = {{0}};
     if (wire_decode_wine(data, size, &rec, &err) == 0 &&
         (rec.nfeatures != 11 || !rec.data_type[0]))
+        __builtin_trap();
+
+    if (wire_decode_record(data, size, &rec, &err) == 0 && !rec.data_type[0])
+        __builtin_trap();
+    else if (!err.msg[0])
         __builtin_trap();
 
     wire_model m;

@@ -17,7 +17,7 @@ int model_update_apply(store *s, const void *msg, size_t len,
     location_content fetched = {0};
     model_source src = {.bytes = wm.data, .len = wm.data_len,
                         .params = wm.params, .nparams = wm.nparams};
-    const ms_schema *schema = ms_schema_find(wm.data_type);
+    const ms_schema *schema = ms_schema_for(wm.data_type);
     if (!schema) {
         ms_error_set(err, "model '%s': no schema for data type '%s'", wm.name,
                      wm.data_type);

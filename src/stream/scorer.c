@@ -153,7 +153,7 @@ void scorer_handle(scorer *s, const rd_kafka_message_t *msg) {
     record rec;
     ms_error err;
     int queued = 0;
-    if (wire_decode_wine(msg->payload, msg->len, &rec, &err) != 0) {
+    if (wire_decode_record(msg->payload, msg->len, &rec, &err) != 0) {
         counter_inc(&e->counters->records_malformed);
         log_reject(s, msg, "malformed record", &err);
     } else {

@@ -48,6 +48,21 @@ int wire_encode_model(const char *name, const char *description,
  * without a dataType, or one that does not parse, is rejected. */
 int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err);
 
+/* Decodes any record the data topic carries, telling the formats apart by
+ * their first byte: a JSON object ('{': "dataType" plus one member per
+ * feature, numbers, numeric strings or null), a generic Record protobuf
+ * (named features), or a WineRecord. Named features fill the slots of the
+ * data type's schema (core/schema.h); features the schema does not know
+ * are ignored, and slots no feature fills are missing (NaN). Returns 0, or
+ * -1 with err saying what is wrong. */
+int wire_decode_record(const void *buf, size_t len, record *out,
+                       ms_error *err);
+
+/* Encodes a generic Record (for tools and tests); *out is malloc'd. */
+int wire_encode_generic(const char *data_type, const char *const *names,
+                        const double *values, size_t n, uint8_t **out,
+                        size_t *out_len);
+
 /* Encodes 11 wine features (schema order) and a data type as a WineRecord
  * into buf; returns the encoded size, or 0 when buf is too small. */
 size_t wire_encode_wine(const double features[11], const char *data_type,

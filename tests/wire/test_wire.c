@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "modelserving.pb-c.h"
+#include "core/schema.h"
 #include "wire/wire.h"
 
 static const double wine_row[11] = {7.4, 0.7, 0, 1.9, 0.076, 11, 34, 0.9978,
@@ -164,6 +165,74 @@ static void result_round_trip(void **state) {
     wire_result_message_free(msg);
 }
 
+
+static void record_formats_fill_the_schema_by_name(void **state) {
+    (void)state;
+    /* An open schema for a new data type, as a model load would make it. */
+    const ms_schema *beer = ms_schema_for("beer");
+    assert_non_null(beer);
+    assert_int_equal(ms_schema_slot(beer, "hops"), 0);
+    assert_int_equal(ms_schema_slot(beer, "malt"), 1);
+    assert_int_equal(ms_schema_slot(beer, "pH"), 2);
+    record rec;
+    ms_error err;
+
+    const char *json = " {\"dataType\":\"beer\", \"malt\": 2.5, \"hops\": \"7\", "
+                       "\"unknown\": 1, \"pH\": null}";
+    assert_int_equal(wire_decode_record(json, strlen(json), &rec, &err), 0);
+    assert_string_equal(rec.data_type, "beer");
+    assert_true(rec.features[0] == 7.0);
+    assert_true(rec.features[1] == 2.5);
+    assert_true(isnan(rec.features[2]));
+
+    const char *names[] = {"malt", "Hops"};
+    const double values[] = {1.25, 3};
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(wire_encode_generic("beer", names, values, 2, &buf, &len), 0);
+    assert_int_equal(buf[0], 0x0a); /* what tells it from a WineRecord */
+    assert_int_equal(wire_decode_record(buf, len, &rec, &err), 0);
+    assert_true(rec.features[0] == 3.0); /* names match leniently */
+    assert_true(rec.features[1] == 1.25);
+    assert_true(isnan(rec.features[2]));
+    free(buf);
+
+    /* A WineRecord for another data type lands by name: "pH" is slot 2. */
+    uint8_t wine[256];
+    len = wire_encode_wine(wine_row, "beer", wine, sizeof wine);
+    assert_int_equal(wire_decode_record(wine, len, &rec, &err), 0);
+    assert_true(rec.features[2] == 3.51);
+    assert_true(isnan(rec.features[0]));
+    /* ... and for wine, in the wine order. */
+    len = wire_encode_wine(wine_row, "wine", wine, sizeof wine);
+    assert_int_equal(wire_decode_record(wine, len, &rec, &err), 0);
+    assert_memory_equal(rec.features, wine_row, sizeof wine_row);
+}
+
+static void record_formats_reject_with_reasons(void **state) {
+    (void)state;
+    record rec;
+    ms_error err;
+    const struct {
+        const char *text;
+        const char *reason;
+    } bad[] = {
+        {"{\"dataType\": \"beer\", \"malt\": \"lots\"}", "'lots', not a number"},
+        {"{\"malt\": 1}", "no dataType"},
+        {"{\"dataType\": \"beer\", \"malt\": [1]}", "not a number"},
+        {"{\"dataType\": \"beer\",", "JSON record"},
+        {"{\"dataType\": \"a\", \"dataType\": \"b\"}", "JSON record"},
+        {"[1, 2]", "not a valid"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(wire_decode_record(bad[i].text, strlen(bad[i].text), &rec, &err), -1);
+        if (!strstr(err.msg, bad[i].reason)) fail_msg("'%s': %s", bad[i].text, err.msg);
+    }
+    const uint8_t truncated_generic[] = {0x0a, 0x10, 'b'};
+    assert_int_equal(wire_decode_record(truncated_generic, 3, &rec, &err), -1);
+    assert_non_null(strstr(err.msg, "Record protobuf"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(wine_decodes_seed_bytes),
@@ -172,6 +241,8 @@ int main(void) {
         cmocka_unit_test(model_round_trip_by_value_and_reference),
         cmocka_unit_test(model_rejects_incomplete),
         cmocka_unit_test(result_round_trip),
+        cmocka_unit_test(record_formats_fill_the_schema_by_name),
+        cmocka_unit_test(record_formats_reject_with_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
