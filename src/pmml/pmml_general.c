@@ -218,12 +218,10 @@ static int lists(pmml_ctx *ctx, const xmlNode *list, const char *name) {
 static int check_list(pmml_ctx *ctx, const xmlNode *list) {
     for (const xmlNode *p = pmml_elem(list->children); p;
          p = pmml_elem(p->next)) {
-        if (pmml_is(p, "Extension")) continue;
         if (!pmml_is(p, "Predictor")) return pmml_unsupported(ctx, p);
         int slot;
         if (pmml_input_slot(ctx, p, "name", &slot, NULL) < 0) return -1;
         const xmlNode *c = pmml_elem(p->children);
-        while (c && pmml_is(c, "Extension")) c = pmml_elem(c->next);
         if (c) return pmml_unsupported(ctx, c);   /* Categories, Matrix */
         if (pmml_attr(ctx, p, "contrastMatrixType"))
             return pmml_fail(ctx, p, "Predictor contrastMatrixType is not "
@@ -239,7 +237,6 @@ static int compile_ppmatrix(pmml_ctx *ctx, general_model *g, gr_load *l) {
         for (const xmlNode *c = l->ppmatrix ? pmml_elem(l->ppmatrix->children)
                                             : NULL;
              c; c = pmml_elem(c->next)) {
-            if (pmml_is(c, "Extension")) continue;
             if (!pmml_is(c, "PPCell")) return pmml_unsupported(ctx, c);
             size_t p;
             if (find_param(ctx, l, c, &p) < 0) return -1;
@@ -352,7 +349,6 @@ static int compile_parammatrix(pmml_ctx *ctx, general_model *g, gr_load *l,
     }
     for (const xmlNode *c = pmml_elem(l->parammatrix->children); c;
          c = pmml_elem(c->next)) {
-        if (pmml_is(c, "Extension")) continue;
         if (!pmml_is(c, "PCell")) return pmml_unsupported(ctx, c);
         size_t p;
         int row = 0;
@@ -389,7 +385,6 @@ static int read_lists(pmml_ctx *ctx, general_model *g, const xmlNode *el,
         return -1;
     for (const xmlNode *p = pmml_elem(plist->children); p;
          p = pmml_elem(p->next)) {
-        if (pmml_is(p, "Extension")) continue;
         if (!pmml_is(p, "Parameter")) return pmml_unsupported(ctx, p);
         const char *name = pmml_attr_req(ctx, p, "name");
         if (!name) return -1;

@@ -13,8 +13,14 @@
  *                     field name -> schema slot), target, class labels; the
  *                     model children every model type shares
  *   pmml_predicate.c  predicates -> flat array, three-valued evaluation
+ *   pmml_normcont.c   NormContinuous, shared by model inputs and outputs
+ *   pmml_math.c       normalizations, link inverses, argmax
  *   pmml_tree.c       TreeModel compiler and scorer
  *   pmml_regression.c RegressionModel compiler and scorer
+ *   pmml_general.c    GeneralRegressionModel compiler and scorer
+ *   pmml_neural.c     NeuralNetwork compiler and scorer
+ *   pmml_mining.c     MiningModel (Segmentation) compiler and scorer; its
+ *                     segments' models come from the same table
  *
  * A compiler gets a pmml_ctx whose fields are already bound, compiles its
  * model element into flat arrays and returns a core model. Adding a model

@@ -71,6 +71,11 @@ typedef struct mining_model {
 
 /* ---- scoring ---------------------------------------------------------- */
 
+static int weighted(int method) {
+    return method == WEIGHTED_MAJORITY_VOTE || method == WEIGHTED_AVERAGE ||
+           method == WEIGHTED_MEDIAN || method == WEIGHTED_SUM;
+}
+
 /* What the segments gave, combined as they arrive. */
 typedef struct tally {
     double *acc;            /* per ensemble class: votes or probabilities */
@@ -90,11 +95,11 @@ static void add_classification(const mining_model *mm, const segment *s,
     switch (mm->method) {
     case MAJORITY_VOTE:
     case WEIGHTED_MAJORITY_VOTE:
-        t->acc[label] += mm->method == MAJORITY_VOTE ? 1 : s->weight;
+        t->acc[label] += weighted(mm->method) ? s->weight : 1;
         break;
     case AVERAGE:
     case WEIGHTED_AVERAGE: {
-        double w = mm->method == AVERAGE ? 1 : s->weight;
+        double w = weighted(mm->method) ? s->weight : 1;
         for (size_t i = 0; i < k; i++)
             t->acc[s->label_map[i]] += w * t->child_probs[i];
         break;
@@ -115,7 +120,7 @@ static void add_classification(const mining_model *mm, const segment *s,
 static void add_regression(const mining_model *mm, const segment *s,
                            double v, tally *t) {
     t->values[t->n] = v;
-    t->weights[t->n] = s->weight;
+    t->weights[t->n] = weighted(mm->method) ? s->weight : 1;
     if (mm->method == MAX && t->have_pick && v <= t->best) return;
     t->best = v;            /* max, and the one kept by selectFirst/chain */
     t->have_pick = 1;
@@ -190,7 +195,7 @@ static int mining_score(const model *m, const double *x, void *scratch,
         else
             add_regression(mm, s, o.value, &t);
         t.n++;
-        t.total += s->weight;
+        t.total += weighted(mm->method) ? s->weight : 1;
         if (mm->method == SELECT_FIRST) break;
     }
     if (t.n == 0 || (mm->missing == CONTINUE && fired &&

@@ -226,7 +226,6 @@ static const xmlNode *derived_expression(pmml_ctx *ctx, const xmlNode *el) {
         return NULL;
     }
     const xmlNode *e = pmml_elem(df->children);
-    while (e && pmml_is(e, "Extension")) e = pmml_elem(e->next);
     if (!e) pmml_fail(ctx, df, "DerivedField has no expression");
     return e;
 }
@@ -324,7 +323,6 @@ static int compile_neuron(pmml_ctx *ctx, neural_model *nn, id_table *ids,
         return pmml_fail(ctx, el, "a radialBasis Neuron needs width > 0 and "
                                   "altitude > 0");
     for (const xmlNode *c = pmml_elem(el->children); c; c = pmml_elem(c->next)) {
-        if (pmml_is(c, "Extension")) continue;
         if (!pmml_is(c, "Con")) return pmml_unsupported(ctx, c);
         uint32_t from;
         double w;
@@ -352,7 +350,6 @@ static int compile_layer(pmml_ctx *ctx, neural_model *nn, id_table *ids,
                                         : PMML_NORM_SOFTMAX,
                   .threshold = s.threshold};
     for (const xmlNode *c = pmml_elem(el->children); c; c = pmml_elem(c->next)) {
-        if (pmml_is(c, "Extension")) continue;
         if (!pmml_is(c, "Neuron")) return pmml_unsupported(ctx, c);
         if (compile_neuron(ctx, nn, ids, c, &s) < 0) return -1;
         l.count++;
