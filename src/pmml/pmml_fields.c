@@ -96,7 +96,8 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
                              ctx->schema->data_type ? ctx->schema->data_type
                                                     : "?");
     } else if (usage == PREDICTED || usage == TARGET) {
-        if (ctx->target)
+        /* A segment's model may restate the target it inherited. */
+        if (ctx->target && strcmp(ctx->target, name) != 0)
             return pmml_fail(ctx, mf, "more than one target field ('%s' and "
                                       "'%s')", ctx->target, name);
         ctx->target = name;
@@ -222,6 +223,16 @@ int pmml_classes_take(pmml_ctx *ctx, pmml_classes *out) {
             c->values[i] = NAN;
     *out = *c;
     memset(c, 0, sizeof *c);
+    return 0;
+}
+
+int pmml_classes_copy(pmml_ctx *ctx, const pmml_classes *src) {
+    int ignored;
+    pmml_classes_free(&ctx->classes);
+    for (size_t i = 0; i < src->n; i++)
+        if (pmml_class_index(ctx, NULL, src->labels[i], &ignored) < 0)
+            return -1;
+    ctx->classes.fixed = src->fixed;
     return 0;
 }
 

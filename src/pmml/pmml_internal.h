@@ -13,8 +13,14 @@
  *                     field name -> schema slot), target, class labels; the
  *                     model children every model type shares
  *   pmml_predicate.c  predicates -> flat array, three-valued evaluation
+ *   pmml_normcont.c   NormContinuous, shared by model inputs and outputs
+ *   pmml_math.c       normalizations, link inverses, argmax
  *   pmml_tree.c       TreeModel compiler and scorer
  *   pmml_regression.c RegressionModel compiler and scorer
+ *   pmml_general.c    GeneralRegressionModel compiler and scorer
+ *   pmml_neural.c     NeuralNetwork compiler and scorer
+ *   pmml_mining.c     MiningModel (Segmentation) compiler and scorer; its
+ *                     segments' models come from the same table
  *
  * A compiler gets a pmml_ctx whose fields are already bound, compiles its
  * model element into flat arrays and returns a core model. Adding a model
@@ -156,6 +162,9 @@ int pmml_classes_take(pmml_ctx *ctx, pmml_classes *out);
 
 void pmml_classes_free(pmml_classes *c);
 
+/* Replaces ctx->classes with a copy of src (labels only, fixed kept). */
+int pmml_classes_copy(pmml_ctx *ctx, const pmml_classes *src);
+
 void pmml_ctx_free(pmml_ctx *ctx);
 
 /* ---- pmml_predicate.c ------------------------------------------------ */
@@ -196,11 +205,79 @@ pmml_truth pmml_predicate_eval(const pmml_preds *p, uint32_t index,
 
 void pmml_preds_free(pmml_preds *p);
 
+/* ---- pmml_normcont.c: NormContinuous --------------------------------- */
+
+/* A piecewise-linear map from LinearNorm (orig, norm) pairs, orig strictly
+ * increasing. Inputs outside the pairs are extrapolated from the end
+ * segment (outliers="asIs"), made missing ("asMissingValues") or clamped
+ * ("asExtremeValues"); a missing input becomes missing_to (NaN when the
+ * element has no mapMissingTo). */
+typedef struct pmml_normcont {
+    double *orig, *norm;
+    size_t n;
+    int outliers;
+    double missing_to;
+} pmml_normcont;
+
+/* Compiles a NormContinuous element; with inverse set, the map goes from
+ * norm back to orig (a NeuralOutput turning a neuron into the target), which
+ * needs norm strictly increasing too. */
+int pmml_normcont_compile(pmml_ctx *ctx, const xmlNode *el, int inverse,
+                          pmml_normcont *out);
+
+double pmml_normcont_eval(const pmml_normcont *nc, double x);
+
+void pmml_normcont_free(pmml_normcont *nc);
+
 /* ---- model compilers ------------------------------------------------- */
 
 typedef model *(*pmml_compiler)(pmml_ctx *ctx, const xmlNode *model_el);
 
 model *pmml_tree_compile(pmml_ctx *ctx, const xmlNode *model_el);
 model *pmml_regression_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_mining_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_neural_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_general_compile(pmml_ctx *ctx, const xmlNode *model_el);
+
+/* pmml_load.c: binds and compiles any model element by its name. */
+model *pmml_compile_model(pmml_ctx *ctx, const xmlNode *model_el);
+
+/* The same for a model inside another (a Segment's): it gets its own
+ * MiningSchema bindings and a copy of the enclosing model's target and
+ * labels, so its class_labels may be a superset of them, in another order;
+ * the enclosing model's state is restored before returning. */
+model *pmml_compile_nested(pmml_ctx *ctx, const xmlNode *model_el);
+
+/* Allocates an empty model of size bytes (its head zeroed, ops set), or
+ * NULL with ctx->err filled. */
+void *pmml_model_new(pmml_ctx *ctx, const xmlNode *el, size_t size,
+                     const model_ops *ops);
+
+/* ---- pmml_math.c: shared numeric pieces ------------------------------ */
+
+/* Standard normal cumulative distribution function. */
+double pmml_normal_cdf(double x);
+
+/* RegressionModel/GeneralRegressionModel "normalizationMethod"s and link
+ * inverses that map one score to a probability-like value. */
+enum pmml_norm {
+    PMML_NORM_NONE, PMML_NORM_SIMPLEMAX, PMML_NORM_SOFTMAX, PMML_NORM_LOGIT,
+    PMML_NORM_PROBIT, PMML_NORM_CLOGLOG, PMML_NORM_EXP, PMML_NORM_LOGLOG,
+    PMML_NORM_CAUCHIT
+};
+
+/* The keywords, in enum pmml_norm order, NULL-terminated. */
+extern const char *const pmml_norm_names[];
+
+/* Applies a one-value normalization (logit .. cauchit; none and exp too). */
+double pmml_norm_apply(int norm, double y);
+
+/* Turns scores y[0..n) into probabilities in place: softmax, simplemax,
+ * or the per-value ones above (then the last is 1 - the rest when
+ * binary). */
+void pmml_norm_vector(int norm, double *y, size_t n);
+
+/* Index of the largest of v[0..n) (the first on a tie). */
+size_t pmml_argmax(const double *v, size_t n);
 
 #endif

@@ -12,10 +12,16 @@
 
 #include "pmml/pmml_internal.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static const struct {
     const char *element;
     pmml_compiler compile;
 } compilers[] = {
+    {"GeneralRegressionModel", pmml_general_compile},
+    {"MiningModel", pmml_mining_compile},
+    {"NeuralNetwork", pmml_neural_compile},
     {"RegressionModel", pmml_regression_compile},
     {"TreeModel", pmml_tree_compile},
 };
@@ -64,13 +70,20 @@ static const xmlNode *find_model(pmml_ctx *ctx, const xmlNode *root) {
     return NULL;
 }
 
-static model *load_document(pmml_ctx *ctx, const xmlNode *root) {
-    if (!pmml_is(root, "PMML")) {
-        pmml_fail(ctx, root, "the root element is %s, not PMML", root->name);
+void *pmml_model_new(pmml_ctx *ctx, const xmlNode *el, size_t size,
+                     const model_ops *ops) {
+    model *m = calloc(1, size);
+    if (!m) {
+        ctx->oom = 1;
+        pmml_fail(ctx, el, "out of memory");
         return NULL;
     }
-    const xmlNode *model_el = find_model(ctx, root);
-    if (!model_el) return NULL;
+    m->ops = ops;
+    m->type = MODEL_TYPE_PMML;
+    return m;
+}
+
+model *pmml_compile_model(pmml_ctx *ctx, const xmlNode *model_el) {
     pmml_compiler compile = find_compiler(model_el);
     if (!compile) {
         reject_model(ctx, model_el);
@@ -78,6 +91,38 @@ static model *load_document(pmml_ctx *ctx, const xmlNode *root) {
     }
     if (pmml_bind_model(ctx, model_el) < 0) return NULL;
     return compile(ctx, model_el);
+}
+
+/* A segment's model has a MiningSchema of its own but predicts the same
+ * target: it starts from the enclosing model's target and a copy of its
+ * labels, and the enclosing model's bindings come back afterwards. */
+model *pmml_compile_nested(pmml_ctx *ctx, const xmlNode *model_el) {
+    pmml_field *fields = ctx->fields;
+    size_t nfields = ctx->nfields, cap = ctx->nfields_cap;
+    pmml_classes classes = ctx->classes;
+    model *m = NULL;
+    ctx->fields = NULL;
+    ctx->nfields = ctx->nfields_cap = 0;
+    memset(&ctx->classes, 0, sizeof ctx->classes);
+    if (pmml_classes_copy(ctx, &classes) == 0)
+        m = pmml_compile_model(ctx, model_el);
+    free(ctx->fields);
+    pmml_classes_free(&ctx->classes);
+    ctx->fields = fields;
+    ctx->nfields = nfields;
+    ctx->nfields_cap = cap;
+    ctx->classes = classes;
+    return m;
+}
+
+static model *load_document(pmml_ctx *ctx, const xmlNode *root) {
+    if (!pmml_is(root, "PMML")) {
+        pmml_fail(ctx, root, "the root element is %s, not PMML", root->name);
+        return NULL;
+    }
+    const xmlNode *model_el = find_model(ctx, root);
+    if (!model_el) return NULL;
+    return pmml_compile_model(ctx, model_el);
 }
 
 model *pmml_load(const void *bytes, size_t len, const ms_schema *schema,

@@ -155,6 +155,7 @@ static int compile_distribution(pmml_ctx *ctx, tree_model *t,
                                 const xmlNode *node, tree_node *n) {
     size_t k = ctx->classes.n, given = 0, entries = 0;
     double total = 0;
+    if (k == 0) return 0;   /* no labels at all: compile_tree rejects it */
     if (pmml_grow(ctx, (void **)&t->probs, &t->capprobs, t->nprobs + k,
                   sizeof *t->probs) < 0)
         return -1;

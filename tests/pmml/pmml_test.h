@@ -47,9 +47,11 @@ static inline model *load_str(const char *xml, ms_error *err) {
 
 static inline int score3(const model *m, double a, double b, double c,
                          model_output *out, ms_error *err) {
+    static _Alignas(16) unsigned char scratch[1 << 14];
     const double x[3] = {a, b, c};
     err->msg[0] = '\0';
-    return model_score(m, x, NULL, out, err);
+    if (m->scratch_size > sizeof scratch) return -1;
+    return model_score(m, x, scratch, out, err);
 }
 
 /* 1-based line of the first occurrence of needle in doc, for checking the

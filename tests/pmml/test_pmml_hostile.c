@@ -99,17 +99,17 @@ static void test_oversize(void **state) {
 
 static void test_document_structure(void **state) {
     (void)state;
-    static const char mining_model[] =
+    static const char other_model[] =
         PMML_HEAD(TARGET_CONTINUOUS)
-        "<MiningModel functionName=\"regression\">\n" MINING_SCHEMA
-        "<Segmentation multipleModelMethod=\"average\"/>\n"
-        "</MiningModel>\n</PMML>\n";
-    char want[160];
+        "<AssociationModel functionName=\"associationRules\">\n"
+        MINING_SCHEMA "</AssociationModel>\n</PMML>\n";
+    char want[200];
     snprintf(want, sizeof want,
-             "PMML line %d: MiningModel is not supported (supported models: "
+             "PMML line %d: AssociationModel is not supported (supported "
+             "models: GeneralRegressionModel, MiningModel, NeuralNetwork, "
              "RegressionModel, TreeModel)",
-             line_of(mining_model, "<MiningModel"));
-    expect_error_str(mining_model, want);
+             line_of(other_model, "<AssociationModel"));
+    expect_error_str(other_model, want);
 
     expect_error_str(
         PMML_HEAD(TARGET_CONTINUOUS)

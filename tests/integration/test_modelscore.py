@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""build/modelscore against values computed here, independently of our
+evaluator: the linear regression and the random forest of ../shared/data
+are read with xml.etree and evaluated in Python (a dot product; a walk of
+each tree and the average of its leaf's recordCount shares), and the CLI's
+promises are checked: header by name in any order, unused (even textual)
+columns ignored, ',' or ';', stdin, --no-header --columns, missing cells,
+exit statuses. Skipped without ../shared/data.
+"""
+import csv
+import io
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+
+import harness as h
+
+shared = h.shared_data_or_skip("winequality_red.csv", "winequalityLinearRegression.pmml",
+                               "winequalityRandonForrestClassification.pmml")
+TOOL = f"{h.BUILD}/modelscore"
+LINEAR = f"{shared}/winequalityLinearRegression.pmml"
+FOREST = f"{shared}/winequalityRandonForrestClassification.pmml"
+NAMES = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",
+         "free sulfur dioxide", "total sulfur dioxide", "density", "pH", "sulphates", "alcohol",
+         "quality"]
+rows = [l.strip().split(";") for l in open(f"{shared}/winequality_red.csv") if l.strip()]
+
+
+def run(*args, stdin=None):
+    p = subprocess.run([TOOL, *args], input=stdin, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def parse(out):
+    return list(csv.reader(io.StringIO(out)))
+
+
+def tag(e):
+    return e.tag.split("}")[1]
+
+
+def linear_expected(x):
+    doc = ET.parse(LINEAR).getroot()
+    table = next(e for e in doc.iter() if tag(e) == "RegressionTable")
+    s = float(table.get("intercept"))
+    for p in table:
+        s += float(p.get("coefficient")) * x[p.get("name")]
+    return s
+
+
+def forest_expected(x):
+    doc = ET.parse(FOREST).getroot()
+    labels = [v.get("value") for v in doc.iter() if tag(v) == "Value"]
+    trees = [e for e in doc.iter() if tag(e) == "TreeModel"]
+    acc = dict.fromkeys(labels, 0.0)
+    ops = {"lessOrEqual": lambda a, b: a <= b, "greaterThan": lambda a, b: a > b}
+    for t in trees:
+        node = next(c for c in t if tag(c) == "Node")
+        while True:
+            nxt = [c for c in node if tag(c) == "Node" and
+                   (tag(c[0]) == "True" or ops[c[0].get("operator")](x[c[0].get("field")],
+                                                                     float(c[0].get("value"))))]
+            if not nxt:
+                break
+            node = nxt[0]
+        dist = {d.get("value"): float(d.get("recordCount")) for d in node if tag(d) == "ScoreDistribution"}
+        for k in labels:
+            acc[k] += dist.get(k, 0.0) / sum(dist.values()) / len(trees)
+    return labels, acc
+
+
+def record(r):
+    return {n: float(v) for n, v in zip(NAMES, r)}
+
+
+# Every row of the linear regression, header given by --columns.
+data = "".join(";".join(r) + "\n" for r in rows)
+rc, out, err = run("--no-header", "--columns", ",".join(NAMES), LINEAR, stdin=data)
+h.check(rc == 0, f"modelscore scores the 1,599 rows from stdin (rc {rc}, {err.strip()})")
+got = parse(out)
+h.check(got[0] == ["prediction"] and len(got) == len(rows) + 1, "one prediction per row")
+worst = max(abs(float(g[0]) - linear_expected(record(r))) for g, r in zip(got[1:], rows))
+h.check(worst < 1e-12, f"linear regression matches the Python dot product (worst {worst:.2e})")
+
+# The forest from a file with a header: columns shuffled, an extra textual
+# column, ',' separators; sample rows against the Python walk.
+d = h.tmpdir()
+sample = [0, 1, 26, 198, 500, 1000, 1598]
+order = list(reversed(NAMES)) + ["comment"]
+with open(os.path.join(d, "wine.csv"), "w") as f:
+    f.write(",".join(order) + "\n")
+    for i in sample:
+        x = dict(zip(NAMES, rows[i]))
+        f.write(",".join([x[n] for n in reversed(NAMES)] + ['"not, a number"']) + "\n")
+rc, out, err = run(FOREST, os.path.join(d, "wine.csv"))
+h.check(rc == 0, f"forest scores a shuffled ','-separated file with a text column ({err.strip()})")
+got = parse(out)
+labels, _ = forest_expected(record(rows[0]))
+h.check(got[0] == ["prediction"] + [f"probability({k})" for k in labels], "classifier header")
+for g, i in zip(got[1:], sample):
+    labels, acc = forest_expected(record(rows[i]))
+    probs = [float(v) for v in g[1:]]
+    h.check(all(abs(p - acc[k]) < 1e-12 for p, k in zip(probs, labels)) and
+            g[0] == max(labels, key=lambda k: acc[k]), f"forest row {i + 1}: {g[0]}")
+
+# Missing cells: empty and NA; the row is left empty, the others scored.
+text = ";".join(NAMES) + "\n" + ";".join(rows[0]) + "\n" + \
+    ";".join(["NA" if n == "alcohol" else v for n, v in zip(NAMES, rows[1])]) + "\n"
+rc, out, err = run(LINEAR, "-", stdin=text)
+got = parse(out)
+h.check(rc == 1 and got[2] == [] and "line 3" in err and "'alcohol' is missing" in err,
+        f"a missing input leaves the row empty and exits 1 ({err.strip()})")
+h.check(abs(float(got[1][0]) - linear_expected(record(rows[0]))) < 1e-12, "other rows still scored")
+
+# A text cell in a column the model reads is an error for that row.
+bad = ";".join(NAMES) + "\n" + ";".join(["x" if n == "alcohol" else v for n, v in zip(NAMES, rows[0])]) + "\n"
+rc, out, err = run(LINEAR, stdin=bad)
+h.check(rc == 1 and "column 'alcohol': 'x' is not a number" in err, f"text in a used column ({err.strip()})")
+
+# Usage and loading errors.
+rc, out, _ = run("--help")
+h.check(rc == 0 and "Usage: modelscore" in out and "Exit status" in out, "--help")
+rc, _, err = run()
+h.check(rc == 2 and "MODEL [DATA]" in err, "no arguments: exit 2")
+rc, _, err = run("--no-header", LINEAR)
+h.check(rc == 2 and "--columns" in err, "--no-header without --columns")
+rc, _, err = run(os.path.join(d, "wine.csv"), stdin="a,b\n1,2\n")
+h.check(rc == 2 and "use --type" in err, "unknown model type")
+with open(os.path.join(d, "broken.pmml"), "w") as f:
+    f.write("<PMML><Header/></PMML>")
+rc, _, err = run(os.path.join(d, "broken.pmml"), stdin="a,b\n1,2\n")
+h.check(rc == 2 and "does not load" in err, f"a model that does not load ({err.strip()})")
+h.log("PASS")
