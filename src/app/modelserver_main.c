@@ -127,6 +127,11 @@ static const config_option serve_options[] = {
     {"kafka.offset_reset", "OFFSET_RESET", "offset-reset", 0, "WHERE",
      "earliest",
      "Where a new group starts reading the data topic: earliest or latest."},
+    {"kafka.dead_letter_topic", "DEAD_LETTER_TOPIC", "dead-letter-topic", 0,
+     "TOPIC", NULL,
+     "Forward every rejected record (malformed, unserved, failed) there, "
+     "with headers reject.kind, reject.reason, source.topic and "
+     "source.position."},
     {"model_server.port", "MODEL_SERVER_PORT", "port", 'p', "PORT", NULL,
      "HTTP port of the queryable state and /metrics (default: 5500 for the "
      "stage engine, queriable_state.port or 8888 for the store engine)."},
@@ -390,6 +395,7 @@ static int run_server(int argc, char **argv) {
         .threads = (int)threads,
         .state_dir = config_get(cfg, "model_server.state_dir"),
         .changelog_topic = config_get(cfg, "kafka.changelog_topic"),
+        .dead_letter_topic = config_get(cfg, "kafka.dead_letter_topic"),
         .brokers = brokers,
         .data_topic = config_get(cfg, "kafka.data_topic"),
         .models_topic = config_get(cfg, "kafka.models_topic"),

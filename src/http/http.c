@@ -131,6 +131,10 @@ static enum MHD_Result handle_metrics(http_server *h,
                 (unsigned long long)counter_get(&c->results_delivered));
     text_printf(&t, "modelserver_results_total{outcome=\"failed\"} %llu\n",
                 (unsigned long long)counter_get(&c->results_failed));
+    metric(&t, "modelserver_dead_letters_total",
+           "Rejected records forwarded to the dead-letter topic.", "counter");
+    text_printf(&t, "modelserver_dead_letters_total %llu\n",
+                (unsigned long long)counter_get(&c->dead_letters));
     metric(&t, "modelserver_model_updates_total",
            "Model messages read from the models topic, by outcome.",
            "counter");

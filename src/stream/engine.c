@@ -59,8 +59,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
                       rd_kafka_topic_name(msg->rkt), rd_kafka_err2str(msg->err));
         return;
     }
+    int dead_letter = e->cfg.dead_letter_topic &&
+                      strcmp(rd_kafka_topic_name(msg->rkt),
+                             e->cfg.dead_letter_topic) == 0;
     if (!msg->err) {
-        counter_inc(&e->counters->results_delivered);
+        if (!dead_letter) counter_inc(&e->counters->results_delivered);
         offsets_done(e->offsets, partition, offset);
         return;
     }
@@ -76,11 +79,17 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
     log_warn("engine", "result of %s[%d]@%lld not delivered (%s); retrying",
              e->cfg.data_topic, partition, (long long)offset,
              rd_kafka_err2str(msg->err));
+    /* Same topic, key, value, headers (a dead letter's reason) and
+     * opaque: the retry finishes the same record. */
+    rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
+    if (rd_kafka_message_headers(msg, &hdrs) == 0)
+        copy = rd_kafka_headers_copy(hdrs);
     rd_kafka_resp_err_t perr = rd_kafka_producev(
         rk, RD_KAFKA_V_RKT(msg->rkt), RD_KAFKA_V_KEY(msg->key, msg->key_len),
         RD_KAFKA_V_VALUE(msg->payload, msg->len),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(copy),
         RD_KAFKA_V_OPAQUE(msg->_private), RD_KAFKA_V_END);
+    if (perr && copy) rd_kafka_headers_destroy(copy);
     if (perr)
         log_error("engine", "cannot retry the result of %s[%d]@%lld: %s; "
                             "the record will be scored again after a restart",

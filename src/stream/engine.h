@@ -46,6 +46,7 @@ typedef struct engine_config {
     const char *offset_reset;    /* "earliest" or "latest", data topic */
     const char *state_dir;       /* checkpoints; NULL or "" = none */
     const char *changelog_topic; /* the store's changelog; NULL or "" = none */
+    const char *dead_letter_topic; /* rejected records; NULL or "" = none */
     const location_policy *locations; /* models by reference; borrowed */
 } engine_config;
 

@@ -4,6 +4,7 @@
  * is committed only once finished. Runs on the stage thread or on any store
  * worker; everything it touches is either its own or thread-safe.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +25,22 @@ void scorer_free(scorer *s) {
     free(s->probs);
 }
 
-/* Logs a rejected input within the log budget; the counters count it all. */
-static void log_reject(scorer *s, const rd_kafka_message_t *msg,
-                       const char *what, const ms_error *err) {
+/* Why a record was not scored; each has its counter. */
+typedef enum reject_kind { REJECT_MALFORMED, REJECT_UNSERVED, REJECT_FAILED } reject_kind;
+
+static const char *const reject_names[] = {"malformed", "unserved", "failed"};
+
+/* Counts a rejected record, logs it within the log budget (the counters
+ * count every one), and forwards it to the dead-letter topic when there is
+ * one, with the reason in headers. Returns 1 when a dead letter was queued:
+ * the record then finishes when the dead letter is delivered. */
+static int reject(scorer *s, const rd_kafka_message_t *msg, reject_kind kind,
+                  const ms_error *err) {
+    engine *e = s->engine;
+    counters *c = e->counters;
+    counter_inc(kind == REJECT_MALFORMED ? &c->records_malformed
+                : kind == REJECT_UNSERVED ? &c->records_unserved
+                                          : &c->records_failed);
     uint64_t suppressed;
     int allowed = ratelimit_allow(&s->reject_log, &suppressed);
     if (suppressed)
@@ -34,9 +48,34 @@ static void log_reject(scorer *s, const rd_kafka_message_t *msg,
                            "last second; see /metrics for the counts",
                  (unsigned long long)suppressed);
     if (allowed)
-        log_warn("engine", "%s at %s[%d]@%lld: %s", what,
+        log_warn("engine", "%s record at %s[%d]@%lld: %s", reject_names[kind],
                  rd_kafka_topic_name(msg->rkt), (int)msg->partition,
                  (long long)msg->offset, err->msg);
+    const char *dlq = e->cfg.dead_letter_topic;
+    if (!dlq || !dlq[0]) return 0;
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(4);
+    char where[64];
+    snprintf(where, sizeof where, "%d@%lld", (int)msg->partition,
+             (long long)msg->offset);
+    rd_kafka_header_add(hdrs, "reject.kind", -1, reject_names[kind], -1);
+    rd_kafka_header_add(hdrs, "reject.reason", -1, err->msg, -1);
+    rd_kafka_header_add(hdrs, "source.topic", -1, rd_kafka_topic_name(msg->rkt), -1);
+    rd_kafka_header_add(hdrs, "source.position", -1, where, -1);
+    rd_kafka_resp_err_t perr = rd_kafka_producev(
+        e->producer, RD_KAFKA_V_TOPIC(dlq),
+        RD_KAFKA_V_KEY(msg->key, msg->key_len),
+        RD_KAFKA_V_VALUE(msg->payload, msg->len),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+        RD_KAFKA_V_OPAQUE(offsets_pack(msg->partition, msg->offset)),
+        RD_KAFKA_V_END);
+    if (perr) {
+        rd_kafka_headers_destroy(hdrs);
+        log_error("engine", "cannot send a dead letter to '%s': %s", dlq,
+                  rd_kafka_err2str(perr));
+        return 0;
+    }
+    counter_inc(&c->dead_letters);
+    return 1;
 }
 
 /* Makes sure the scoring buffers fit m; grows them only for a new, larger
@@ -102,8 +141,8 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
     }
 }
 
-/* Scores rec; returns 1 when a result was queued (the record finishes on
- * its delivery), 0 when the record is finished here (rejected). */
+/* Scores rec; returns 1 when a result or a dead letter was queued (the
+ * record finishes on its delivery), 0 when the record is finished here. */
 static int score_record(scorer *s, const rd_kafka_message_t *msg,
                         const record *rec) {
     engine *e = s->engine;
@@ -112,22 +151,18 @@ static int score_record(scorer *s, const rd_kafka_message_t *msg,
     store_read_lock();
     served_model *sm = store_current(e->store, rec->data_type);
     if (!sm) {
-        counter_inc(&e->counters->records_unserved);
-        ms_error_set(&err, "no model serves data type '%s' yet; record "
-                           "skipped", rec->data_type);
-        log_reject(s, msg, "unserved record", &err);
+        ms_error_set(&err, "no model serves data type '%s' yet", rec->data_type);
+        queued = reject(s, msg, REJECT_UNSERVED, &err);
     } else if (fit_buffers(s, sm->model) != 0) {
-        counter_inc(&e->counters->records_failed);
         ms_error_set(&err, "out of memory for scoring buffers");
-        log_reject(s, msg, "record not scored", &err);
+        queued = reject(s, msg, REJECT_FAILED, &err);
     } else {
         model_output out = {.probabilities = s->probs};
         int64_t t0 = clock_mono_ns();
         int rc = model_score(sm->model, rec->features, s->scratch, &out, &err);
         int64_t duration = clock_mono_ns() - t0;
         if (rc != 0) {
-            counter_inc(&e->counters->records_failed);
-            log_reject(s, msg, "record not scored", &err);
+            queued = reject(s, msg, REJECT_FAILED, &err);
         } else {
             served_model_scored(sm, duration);
             counter_inc(&e->counters->records_scored);
@@ -152,12 +187,8 @@ void scorer_handle(scorer *s, const rd_kafka_message_t *msg) {
     int tracked = offsets_begin(e->offsets, msg->partition, msg->offset) == 0;
     record rec;
     ms_error err;
-    int queued = 0;
-    if (wire_decode_record(msg->payload, msg->len, &rec, &err) != 0) {
-        counter_inc(&e->counters->records_malformed);
-        log_reject(s, msg, "malformed record", &err);
-    } else {
-        queued = score_record(s, msg, &rec);
-    }
+    int queued = wire_decode_record(msg->payload, msg->len, &rec, &err) != 0
+                     ? reject(s, msg, REJECT_MALFORMED, &err)
+                     : score_record(s, msg, &rec);
     if (tracked && !queued) offsets_done(e->offsets, msg->partition, msg->offset);
 }

@@ -18,6 +18,7 @@ typedef struct counters {
     atomic_uint_fast64_t records_failed;      /* the model could not score it */
     atomic_uint_fast64_t results_delivered;
     atomic_uint_fast64_t results_failed;      /* broker refused the result */
+    atomic_uint_fast64_t dead_letters;        /* rejected records forwarded */
     atomic_uint_fast64_t models_received;
     atomic_uint_fast64_t models_loaded;
     atomic_uint_fast64_t models_failed;       /* malformed or did not load */

@@ -22,7 +22,8 @@ servers = {
     "stage": h.start_server(b, "--engine", "stage", "--group", "g-stage",
                             "--results-topic", "results_stage", name="stage"),
     "store": h.start_server(b, "--engine", "store", "--threads", "3", "--group", "g-store",
-                            "--results-topic", "results_store", name="store"),
+                            "--results-topic", "results_store",
+                            "--dead-letter-topic", "rejected_store", name="store"),
 }
 
 
@@ -104,6 +105,19 @@ identical = all(results["stage"][k][0]["result"] == results["store"][k][0]["resu
                 for k in same_model)
 h.check(len(same_model) > TOTAL // 2 and identical,
         f"identical results from both engines for the {len(same_model)} records scored by the same model")
+# The store engine forwarded its 20 rejects, with their reasons.
+dead = []
+from kafka import KafkaConsumer
+c = KafkaConsumer("rejected_store", bootstrap_servers=b, auto_offset_reset="earliest",
+                  consumer_timeout_ms=3000)
+dead = [(m.value, dict(m.headers)) for m in c]
+c.close()
+h.check(len(dead) == 20 and all(hd.get("reject.kind") == b"unserved" and
+                                b"'beer'" in hd.get("reject.reason", b"") and
+                                hd.get("source.topic") == b"models_data" for _, hd in dead),
+        "the store engine sent the 20 unserved records to its dead-letter topic with reasons")
+h.check(h.metrics(servers["store"].port).get("modelserver_dead_letters_total") == 20,
+        "and counted them")
 for name, s in servers.items():
     h.check(h.stop(s) == 0, f"{name}: exits 0 on SIGTERM")
 print("1 passed, 0 failed")
