@@ -6,7 +6,8 @@
 # unless DATA_DIRECTORY points at other data (for example the original's:
 # DATA_DIRECTORY=../shared/data make run). The seed's other publisher and
 # server variables (DATA_FILENAME, DATA_PUBLISH_INTERVAL,
-# MODEL_PUBLISH_INTERVAL, MODEL_SERVER_PORT) work as usual. MS_DEMO_SECONDS
+# MODEL_PUBLISH_INTERVAL, MODEL_SERVER_PORT) work as usual, and so do the
+# server's (ENGINE=store make run runs the Kafka Streams design). MS_DEMO_SECONDS
 # stops the demo after that many seconds (used by its test).
 set -euo pipefail
 
@@ -44,7 +45,7 @@ for _ in $(seq 100); do [ -s "$demo/broker.addr" ] && break; sleep 0.1; done
 export KAFKA_BROKERS_LIST
 KAFKA_BROKERS_LIST=$(cat "$demo/broker.addr")
 
-setsid "$build/modelserver" --port "$port" >"$demo/server.log" 2>&1 &
+setsid "$build/modelserver" --port "$port" --state-dir "$demo/state" >"$demo/server.log" 2>&1 &
 pids+=($!)
 setsid "$build/publisher" >"$demo/publisher.log" 2>&1 &
 pids+=($!)

@@ -132,6 +132,14 @@ static const config_option serve_options[] = {
      "Forward every rejected record (malformed, unserved, failed) there, "
      "with headers reject.kind, reject.reason, source.topic and "
      "source.position."},
+    {"kafka.exactly_once", "EXACTLY_ONCE", "exactly-once", 0, NULL, NULL,
+     "Commit results and consumed offsets in Kafka transactions (readers of "
+     "the results need isolation.level=read_committed)."},
+    {"kafka.transactional_id", "TRANSACTIONAL_ID", "transactional-id", 0,
+     "ID", NULL,
+     "Transactional id of this instance with --exactly-once: stable across "
+     "restarts, unique among live instances (default: "
+     "modelserver-GROUP-HOST-PORT)."},
     {"model_server.port", "MODEL_SERVER_PORT", "port", 'p', "PORT", NULL,
      "HTTP port of the queryable state and /metrics (default: 5500 for the "
      "stage engine, queriable_state.port or 8888 for the store engine)."},
@@ -390,7 +398,23 @@ static int run_server(int argc, char **argv) {
     }
     formats_register_all();
     models = store_new();
+    bool exactly_once = false;
+    char txn_id[512] = "";
+    if (config_get_bool(cfg, "kafka.exactly_once", &exactly_once, &err)) {
+        log_error("server", "%s", err.msg);
+        rc = 2;
+        goto out;
+    }
+    if (exactly_once) {
+        const char *given = config_get(cfg, "kafka.transactional_id");
+        char host[256] = "localhost";
+        gethostname(host, sizeof host - 1);
+        if (given) snprintf(txn_id, sizeof txn_id, "%s", given);
+        else snprintf(txn_id, sizeof txn_id, "modelserver-%s-%s-%ld",
+                      config_get(cfg, "kafka.group"), host, port);
+    }
     engine_config ec = {
+        .transactional_id = txn_id[0] ? txn_id : NULL,
         .kind = kind,
         .threads = (int)threads,
         .state_dir = config_get(cfg, "model_server.state_dir"),

@@ -31,6 +31,10 @@ int engine_kind_parse(const char *name, engine_kind *kind) {
     return 0;
 }
 
+static int exactly_once(const engine *e) {
+    return e->cfg.transactional_id && e->cfg.transactional_id[0];
+}
+
 /* Errors a retry cannot fix: the result would never be delivered. */
 static int permanent_delivery_error(rd_kafka_resp_err_t err) {
     switch (err) {
@@ -76,6 +80,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
         offsets_done(e->offsets, partition, offset);
         return;
     }
+    if (exactly_once(e)) /* the transaction aborts and rewinds instead */
+        return;
     log_warn("engine", "result of %s[%d]@%lld not delivered (%s); retrying",
              e->cfg.data_topic, partition, (long long)offset,
              rd_kafka_err2str(msg->err));
@@ -100,7 +106,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
 static int make_producer(engine *e, ms_error *err) {
     rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
     if (kafka_conf_set(conf, "linger.ms", "5", err) ||
-        kafka_conf_set(conf, "enable.idempotence", "true", err)) {
+        kafka_conf_set(conf, "enable.idempotence", "true", err) ||
+        (exactly_once(e) &&
+         kafka_conf_set(conf, "transactional.id", e->cfg.transactional_id, err))) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }
@@ -126,12 +134,16 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
     engine_workers_pause(e);
     uint64_t left = offsets_in_flight(e->offsets);
-    if (left) rd_kafka_flush(e->producer, 10000);
-    engine_store_offsets(e);
-    rd_kafka_resp_err_t cerr = rd_kafka_commit(rk, NULL, 0);
-    if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
-        log_warn("engine", "commit before giving partitions up: %s",
-                 rd_kafka_err2str(cerr));
+    if (exactly_once(e)) {
+        engine_txn_commit(e); /* pauses again: the pause nests by count */
+    } else {
+        if (left) rd_kafka_flush(e->producer, 10000);
+        engine_store_offsets(e);
+        rd_kafka_resp_err_t cerr = rd_kafka_commit(rk, NULL, 0);
+        if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            log_warn("engine", "commit before giving partitions up: %s",
+                     rd_kafka_err2str(cerr));
+    }
     rd_kafka_assign(rk, NULL);
     log_info("engine", "revoked %d partition(s) of '%s' after finishing %llu "
                        "in-flight record(s)",
@@ -142,12 +154,15 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *offsets, void *opaque) {
-    (void)rk, (void)offsets, (void)opaque;
-    /* Nothing new to commit is not a failure; anything else is retried by
-     * the next commit, which carries the same or later offsets. */
-    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-        log_warn("engine", "offset commit failed: %s; retried with the next "
-                           "one", rd_kafka_err2str(err));
+    (void)rk, (void)offsets;
+    engine *e = opaque;
+    /* Nothing new to commit is not a failure; anything else is retried
+     * (engine_tick), even if no record finishes meanwhile. */
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        atomic_store(&e->commit_failed, 1);
+        log_warn("engine", "offset commit failed: %s; retrying",
+                 rd_kafka_err2str(err));
+    }
 }
 
 static int make_data_consumer(engine *e, ms_error *err) {
@@ -158,7 +173,10 @@ static int make_data_consumer(engine *e, ms_error *err) {
         kafka_conf_set(conf, "auto.offset.reset", e->cfg.offset_reset, err) ||
         kafka_conf_set(conf, "enable.auto.offset.store", "false", err) ||
         kafka_conf_set(conf, "enable.auto.commit", "false", err) ||
-        kafka_conf_set(conf, "enable.partition.eof", "false", err)) {
+        kafka_conf_set(conf, "enable.partition.eof", "false", err) ||
+        /* Exactly-once chains: read only committed records upstream. */
+        (exactly_once(e) &&
+         kafka_conf_set(conf, "isolation.level", "read_committed", err))) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }
@@ -260,6 +278,7 @@ engine *engine_new(const engine_config *cfg, store *s, counters *c,
     if (make_producer(e, err) ||
         !(e->checkpoint = checkpoint_open(cfg->state_dir, cfg->changelog_topic,
                                           e->producer, err)) ||
+        (exactly_once(e) && engine_txn_init(e, err)) ||
         make_models_consumer(e, err) || restore_and_assign_models(e, err) ||
         make_data_consumer(e, err)) {
         engine_free(e);
@@ -311,8 +330,12 @@ int engine_store_offsets(engine *e) {
 void engine_tick(engine *e) {
     rd_kafka_poll(e->producer, 0);
     int64_t now = clock_mono_ns() / 1000000;
-    e->uncommitted += engine_store_offsets(e);
-    if (e->uncommitted && now - e->last_commit_ms >= COMMIT_INTERVAL_MS) {
+    if (exactly_once(e)) {
+        engine_txn_tick(e);
+    } else if (((e->uncommitted += engine_store_offsets(e)) ||
+                atomic_load(&e->commit_failed)) &&
+               now - e->last_commit_ms >= COMMIT_INTERVAL_MS) {
+        atomic_store(&e->commit_failed, 0);
         rd_kafka_commit(e->data_rk, NULL, 1 /* async */);
         e->uncommitted = 0;
         e->last_commit_ms = now;
@@ -387,21 +410,28 @@ int engine_run(engine *e, volatile sig_atomic_t *stop) {
              e->cfg.group_id, e->cfg.models_topic);
     int rc = e->cfg.kind == ENGINE_STORE ? engine_run_store(e, stop)
                                          : engine_run_stage(e, stop);
+    if (e->fatal) rc = -1;
 
     /* Every record handed to a scorer has been handled by now. */
     log_info("engine", "stopping: delivering %llu in-flight result(s), then "
                        "committing",
              (unsigned long long)offsets_in_flight(e->offsets));
-    rd_kafka_resp_err_t ferr = rd_kafka_flush(e->producer, 10000);
-    if (ferr)
-        log_error("engine", "%d message(s) not delivered at shutdown: %s; "
-                            "their records will be scored again",
-                  rd_kafka_outq_len(e->producer), rd_kafka_err2str(ferr));
-    engine_store_offsets(e);
-    rd_kafka_resp_err_t cerr = rd_kafka_commit(e->data_rk, NULL, 0);
-    if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
-        log_warn("engine", "final commit: %s; the last records may be scored "
-                           "again after a restart", rd_kafka_err2str(cerr));
+    rd_kafka_resp_err_t ferr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (exactly_once(e)) {
+        if (!e->fatal && engine_txn_commit(e) != 0) ferr = RD_KAFKA_RESP_ERR__FAIL;
+    } else {
+        ferr = rd_kafka_flush(e->producer, 10000);
+        if (ferr)
+            log_error("engine", "%d message(s) not delivered at shutdown: %s; "
+                                "their records will be scored again",
+                      rd_kafka_outq_len(e->producer), rd_kafka_err2str(ferr));
+        engine_store_offsets(e);
+        rd_kafka_resp_err_t cerr = rd_kafka_commit(e->data_rk, NULL, 0);
+        if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            log_warn("engine", "final commit: %s; the last records may be "
+                               "scored again after a restart",
+                     rd_kafka_err2str(cerr));
+    }
     int closed = kafka_consumer_close(e->data_rk, 10000);
     kafka_consumer_close(e->models_rk, 2000);
     ms_error err;

@@ -47,6 +47,8 @@ typedef struct engine_config {
     const char *state_dir;       /* checkpoints; NULL or "" = none */
     const char *changelog_topic; /* the store's changelog; NULL or "" = none */
     const char *dead_letter_topic; /* rejected records; NULL or "" = none */
+    const char *transactional_id;  /* exactly-once when set: results and
+                                      offsets commit in Kafka transactions */
     const location_policy *locations; /* models by reference; borrowed */
 } engine_config;
 

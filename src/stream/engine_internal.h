@@ -13,6 +13,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "stream/checkpoint.h"
 #include "stream/engine.h"
@@ -38,13 +39,16 @@ struct engine {
     int64_t last_checkpoint_ms;   /* main thread only, like the next two */
     int64_t last_commit_ms;
     int uncommitted;              /* offsets stored since the last commit */
+    atomic_int commit_failed;     /* the last commit must be sent again */
+    int64_t last_txn_ms;          /* exactly-once: last transaction commit */
+    volatile int fatal;           /* the engine cannot go on: stop */
 
     /* store engine: workers and the pause used around rebalances */
     worker *workers;
     int nworkers;
     pthread_mutex_t pause_lock;
     pthread_cond_t pause_cond;
-    int paused;
+    int paused;                   /* pause depth */
     int idle;
     int stopping;
 };
@@ -77,6 +81,13 @@ int engine_store_offsets(engine *e);
 /* Periodic work of an engine's main thread: producer events (delivery
  * reports), committable offsets, checkpoint of statistics. */
 void engine_tick(engine *e);
+
+/* Exactly-once (transaction.c): start transactions; commit the current one
+ * with the consumed offsets (workers paused) and begin the next; commit
+ * when one is due. */
+int engine_txn_init(engine *e, ms_error *err);
+int engine_txn_commit(engine *e);
+void engine_txn_tick(engine *e);
 
 int engine_run_stage(engine *e, volatile sig_atomic_t *stop);
 int engine_run_store(engine *e, volatile sig_atomic_t *stop);

@@ -52,7 +52,7 @@ int engine_run_stage(engine *e, volatile sig_atomic_t *stop) {
     }
     scorer sc;
     scorer_init(&sc, e);
-    while (!*stop) {
+    while (!*stop && !e->fatal) {
         int busy = 0;
         rd_kafka_message_t *msg;
         while ((msg = rd_kafka_consumer_poll(e->models_rk, 0))) {

@@ -26,10 +26,11 @@ struct worker {
     rd_kafka_queue_t *queue;
 };
 
+/* Pauses nest: a transaction commit inside a rebalance pauses again. */
 void engine_workers_pause(engine *e) {
     if (e->nworkers == 0) return;
     pthread_mutex_lock(&e->pause_lock);
-    e->paused = 1;
+    e->paused++;
     while (e->idle < e->nworkers) pthread_cond_wait(&e->pause_cond, &e->pause_lock);
     pthread_mutex_unlock(&e->pause_lock);
 }
@@ -37,8 +38,8 @@ void engine_workers_pause(engine *e) {
 void engine_workers_resume(engine *e) {
     if (e->nworkers == 0) return;
     pthread_mutex_lock(&e->pause_lock);
-    e->paused = 0;
-    pthread_cond_broadcast(&e->pause_cond);
+    if (e->paused > 0 && --e->paused == 0)
+        pthread_cond_broadcast(&e->pause_cond);
     pthread_mutex_unlock(&e->pause_lock);
 }
 
@@ -163,7 +164,7 @@ int engine_run_store(engine *e, volatile sig_atomic_t *stop) {
     }
     log_info("engine", "store engine: %d scoring worker(s), one model thread", n);
 
-    while (!*stop) {
+    while (!*stop && !e->fatal) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(e->data_rk, 50);
         if (msg) {
             scorer_handle(main_scorer, msg);

@@ -344,9 +344,22 @@ def scored(port):
     return metrics(port).get('modelserver_records_total{outcome="scored"}', 0)
 
 
-def read_topic(bootstrap, topic, idle_ms=3000):
-    """Every message of a topic, read with python3-kafka until nothing new
-    arrives for idle_ms."""
+def read_topic(bootstrap, topic, idle_ms=3000, committed_only=False):
+    """Every message of a topic: read with python3-kafka until nothing new
+    arrives for idle_ms; or, with committed_only, only those of committed
+    transactions, read with kcat (python3-kafka 2.0 has no read_committed)."""
+    if committed_only:
+        p = subprocess.run(["kcat", "-b", bootstrap, "-C", "-t", topic, "-o", "beginning",
+                            "-e", "-q", "-f", "%R%s", "-X", "isolation.level=read_committed"],
+                           capture_output=True, timeout=120)
+        if p.returncode != 0:
+            fail(f"kcat exited {p.returncode}: {p.stderr.decode(errors='replace')}")
+        out, i, buf = [], 0, p.stdout
+        while i + 4 <= len(buf):
+            n = struct.unpack_from(">i", buf, i)[0]
+            out.append(buf[i + 4:i + 4 + n])
+            i += 4 + n
+        return out
     from kafka import KafkaConsumer
     c = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                       enable_auto_commit=False, consumer_timeout_ms=idle_ms)
