@@ -114,8 +114,16 @@ static int make_producer(engine *e, ms_error *err) {
     }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, e);
-    e->producer = kafka_new(RD_KAFKA_PRODUCER, conf, err);
-    return e->producer ? 0 : -1;
+    if (!(e->producer = kafka_new(RD_KAFKA_PRODUCER, conf, err))) return -1;
+    /* Learn the results topic's leaders now: left to the first result,
+     * the lookup holds every result back for about a second, while the
+     * local queue fills and scoring stalls behind it. */
+    const char *results = e->cfg.results_topic;
+    ms_error why;
+    if (results && results[0] &&
+        kafka_topic_partitions(e->producer, results, 5000, &why) < 0)
+        log_warn("engine", "%s; results wait until it is", why.msg);
+    return 0;
 }
 
 /* Gives partitions up only after their records are finished and committed,
@@ -174,6 +182,19 @@ static int make_data_consumer(engine *e, ms_error *err) {
         kafka_conf_set(conf, "enable.auto.offset.store", "false", err) ||
         kafka_conf_set(conf, "enable.auto.commit", "false", err) ||
         kafka_conf_set(conf, "enable.partition.eof", "false", err) ||
+        /* librdkafka 2.0 stops fetching when the prefetch queue holds
+         * queued.min.messages and looks again only long after the queue
+         * ran dry: under a backlog, the default 100,000 records stalled
+         * scoring for about half a second every 100,000 records (seen in
+         * bench_e2e). Bound the queue by size (queued.max.messages.kbytes,
+         * 64 MB) instead. */
+        kafka_conf_set(conf, "queued.min.messages", "1000000", err) ||
+        /* A broker may hold a fetch at the end of a partition this long
+         * even when records arrive meanwhile (the embedded one does): the
+         * default 500 ms put up to half a second on every record's
+         * latency. Kafka answers as soon as data comes, so a lower value
+         * only costs it a few more empty fetches when idle. */
+        kafka_conf_set(conf, "fetch.wait.max.ms", "20", err) ||
         /* Exactly-once chains: read only committed records upstream. */
         (exactly_once(e) &&
          kafka_conf_set(conf, "isolation.level", "read_committed", err))) {

@@ -164,9 +164,14 @@ int engine_run_store(engine *e, volatile sig_atomic_t *stop) {
     }
     log_info("engine", "store engine: %d scoring worker(s), one model thread", n);
 
+    /* The main thread sleeps on the producer's queue, so a delivery report
+     * finishes its record as soon as it arrives (the offsets to commit,
+     * and back-pressure on a full producer queue, depend on them); the
+     * consumer's main queue carries only rebalances and errors. */
     while (!*stop && !e->fatal) {
-        rd_kafka_message_t *msg = rd_kafka_consumer_poll(e->data_rk, 50);
-        if (msg) {
+        rd_kafka_poll(e->producer, 10);
+        rd_kafka_message_t *msg;
+        while ((msg = rd_kafka_consumer_poll(e->data_rk, 0))) {
             scorer_handle(main_scorer, msg);
             rd_kafka_message_destroy(msg);
         }

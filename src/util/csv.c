@@ -142,3 +142,57 @@ void csv_reader_free(csv_reader *r) {
     r->buf = NULL;
     r->cap = 0;
 }
+
+double *csv_read_matrix(const char *path, int ncols, size_t *nrows,
+                        ms_error *err) {
+    enum { MAX_FIELDS = 256 };
+    if (ncols < 1 || ncols > MAX_FIELDS) {
+        ms_error_set(err, "%s: %d columns asked for, 1..%d supported", path,
+                     ncols, MAX_FIELDS);
+        return NULL;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        ms_error_set(err, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    csv_reader r;
+    csv_reader_init(&r, f);
+    size_t n = 0, cap = 1024;
+    double *rows = malloc(cap * (size_t)ncols * sizeof *rows);
+    char *line;
+    long line_no;
+    int more = 0;
+    while (rows && (more = csv_reader_next(&r, &line, &line_no, err)) == 1) {
+        double v[MAX_FIELDS];
+        int count;
+        ms_error ignored;
+        if (csv_parse_doubles(line, csv_detect_separator(line), v, MAX_FIELDS,
+                              &count, &ignored) || count < ncols)
+            continue;
+        if (n == cap) {
+            double *grown = realloc(rows, (cap *= 2) * (size_t)ncols * sizeof *rows);
+            if (!grown) {
+                free(rows);
+                rows = NULL;
+                break;
+            }
+            rows = grown;
+        }
+        memcpy(rows + n * (size_t)ncols, v, (size_t)ncols * sizeof *v);
+        n++;
+    }
+    csv_reader_free(&r);
+    fclose(f);
+    if (!rows) {
+        ms_error_set(err, "%s: out of memory", path);
+        return NULL;
+    }
+    if (more < 0 || n == 0) {
+        if (more >= 0) ms_error_set(err, "%s: no row of %d numbers", path, ncols);
+        free(rows);
+        return NULL;
+    }
+    *nrows = n;
+    return rows;
+}

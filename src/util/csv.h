@@ -51,4 +51,12 @@ int csv_reader_next(csv_reader *r, char **line, long *line_no, ms_error *err);
 /* Frees the line buffer; does not close the stream. */
 void csv_reader_free(csv_reader *r);
 
+/* Reads every row of a numeric CSV file whose first ncols fields are
+ * numbers into a malloc'd row-major matrix of *nrows x ncols doubles (the
+ * caller frees it). Rows that do not parse or are too short are skipped, so
+ * a header line is skipped too. NULL with err filled when the file cannot
+ * be read or has no such row. For benchmarks and tools. */
+double *csv_read_matrix(const char *path, int ncols, size_t *nrows,
+                        ms_error *err);
+
 #endif

@@ -1,0 +1,633 @@
+/*
+ * bench_e2e.c - end-to-end throughput, model-swap gaps and latency of the
+ * engines, against the raw Kafka limit measured in the same run.
+ *
+ *   bench_e2e [--records N] [--threads N] CSV LABEL=MODEL...
+ *
+ * Everything runs in this process on loopback: the embedded broker, the
+ * engines (the same code as modelserver, through engine.h), a producer and
+ * consumers of our own. The data topic (6 partitions) is filled once with N
+ * WineRecords made from the CSV rows; then:
+ *
+ *   baseline   a plain librdkafka consumer reads the N records and does
+ *              nothing else (best of 3): the Kafka limit on this machine;
+ *   e2e        each model (LABEL=MODEL; .pmml is PMML, .pb TensorFlow) is
+ *              served by the stage engine, the store engine with 1 worker
+ *              and with --threads workers, each in a fresh consumer group,
+ *              reading all N records and producing a result for each;
+ *              records/s from the first record read to the last result
+ *              acknowledged, and the ratio to the baseline;
+ *   swap       the store engine serves the model labelled "forest" while a
+ *              thread publishes it again every 20 ms: the longest time the
+ *              scored-records counter stood still (sampled every 0.1 ms,
+ *              which costs the engine some CPU: throughput runs look every
+ *              1 ms),
+ *              and the p99 scoring time per record, with and without swaps;
+ *   latency    records produced at a fixed moderate rate are scored by the
+ *              store engine with the model labelled "tree"; the time from
+ *              handing a record to the producer to receiving its result on
+ *              the results topic, as percentiles.
+ *
+ * The broker keeps about 5 MB per partition: N is capped so that nothing is
+ * trimmed before it is read. Prints `bench <name> <value> <unit>` lines.
+ */
+#include <librdkafka/rdkafka.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/stats.h"
+#include "core/store.h"
+#include "formats/formats.h"
+#include "modelserving.pb-c.h"
+#include "stream/broker.h"
+#include "stream/engine.h"
+#include "stream/kafka.h"
+#include "telemetry/log.h"
+#include "util/csv.h"
+#include "util/file.h"
+#include "wire/wire.h"
+
+#define PARTITIONS 6
+#define FEATURES 11
+#define MAX_RECORDS 200000   /* ~130 B each: well inside 6 x 5 MB */
+#define MAX_MODELS 8
+#define SWAP_INTERVAL_MS 20
+#define LATENCY_RATE 2000    /* records/s */
+#define LATENCY_RECORDS 6000
+
+static const char *DATA = "models_data", *MODELS = "models_models",
+                  *RESULTS = "models_results";
+
+typedef struct bench_model {
+    const char *label;
+    model_type type;
+    uint8_t *message;  /* the ModelDescriptor, by value */
+    size_t message_len;
+} bench_model;
+
+typedef struct bench {
+    const char *brokers;
+    rd_kafka_t *producer;
+    const double *rows;
+    size_t nrows;
+    long records;
+    int threads;
+    int groups;        /* consumer groups made so far: each run a fresh one */
+} bench;
+
+static void die(const char *what, const char *why) {
+    fprintf(stderr, "bench_e2e: %s: %s\n", what, why);
+    exit(1);
+}
+
+static double seconds_since(int64_t t0) {
+    return (double)(clock_mono_ns() - t0) / 1e9;
+}
+
+/* CPU time of this process so far (every thread, user and system). */
+static double cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double percentile(double *v, size_t n, double p) {
+    if (!n) return NAN;
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t i = (size_t)ceil(p / 100.0 * (double)n);
+    return v[i ? i - 1 : 0];
+}
+
+static rd_kafka_t *make_producer(const char *brokers) {
+    rd_kafka_conf_t *conf = kafka_conf_new(brokers, "bench");
+    ms_error err;
+    if (kafka_conf_set(conf, "linger.ms", "5", &err) ||
+        kafka_conf_set(conf, "enable.idempotence", "true", &err) ||
+        kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", &err))
+        die("producer", err.msg);
+    rd_kafka_t *rk = kafka_new(RD_KAFKA_PRODUCER, conf, &err);
+    if (!rk) die("producer", err.msg);
+    return rk;
+}
+
+static void produce(rd_kafka_t *rk, const char *topic, int partition,
+                    const void *buf, size_t len) {
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_VALUE((void *)buf, len),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) die("produce", rd_kafka_err2str(e));
+        rd_kafka_poll(rk, 10);
+    }
+}
+
+static void flush(rd_kafka_t *rk) {
+    if (rd_kafka_flush(rk, 60000)) die("flush", "messages not delivered in 60 s");
+}
+
+/* Record i goes to partition i mod PARTITIONS, so a partition's offsets
+ * map back to record numbers: i = (offset - base) * PARTITIONS + p. */
+static void produce_record(bench *b, long i) {
+    uint8_t buf[256];
+    size_t len = wire_encode_wine(b->rows + (size_t)(i % (long)b->nrows) * FEATURES,
+                                  "wine", buf, sizeof buf);
+    produce(b->producer, DATA, (int)(i % PARTITIONS), buf, len);
+}
+
+static void high_watermarks(bench *b, const char *topic, int64_t *out) {
+    for (int p = 0; p < PARTITIONS; p++) {
+        int64_t lo;
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+            b->producer, topic, p, &lo, &out[p], 10000);
+        if (e) die("watermarks", rd_kafka_err2str(e));
+    }
+}
+
+/* ---- baseline: a consumer that only reads ---- */
+
+static double consume_rate(bench *b) {
+    char group[64];
+    snprintf(group, sizeof group, "bench-baseline-%d", b->groups++);
+    rd_kafka_conf_t *conf = kafka_conf_new(b->brokers, "bench-baseline");
+    ms_error err;
+    if (kafka_conf_set(conf, "group.id", group, &err) ||
+        kafka_conf_set(conf, "auto.offset.reset", "earliest", &err) ||
+        kafka_conf_set(conf, "enable.auto.commit", "false", &err))
+        die("consumer", err.msg);
+    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, &err);
+    if (!rk) die("consumer", err.msg);
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, DATA, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    long seen = 0;
+    int64_t t0 = 0, deadline = clock_mono_ns() + 120 * 1000000000LL;
+    while (seen < b->records && clock_mono_ns() < deadline) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m) continue;
+        if (!m->err) {
+            if (!seen++) t0 = clock_mono_ns();
+        }
+        rd_kafka_message_destroy(m);
+    }
+    double rate = seen == b->records ? (double)(seen - 1) / seconds_since(t0) : 0;
+    kafka_consumer_close(rk, 5000);
+    return rate;
+}
+
+/* ---- an engine, in this process ---- */
+
+typedef struct engine_run {
+    engine *e;
+    volatile sig_atomic_t stop;
+    int rc;
+} running_engine;
+
+static void *run_engine_thread(void *arg) {
+    running_engine *r = arg;
+    r->rc = engine_run(r->e, &r->stop);
+    return NULL;
+}
+
+typedef struct run_figures {
+    double rate;        /* records/s, first read to last result acked */
+    double cpu_us;      /* CPU time of the whole process per record */
+    double max_gap_ms;  /* longest stand-still of the scored counter */
+} run_figures;
+
+typedef struct swapper {
+    bench *b;
+    const bench_model *m;
+    atomic_int stop;
+    int swaps;
+} swapper;
+
+static void *swap_thread(void *arg) {
+    swapper *s = arg;
+    rd_kafka_t *rk = make_producer(s->b->brokers);
+    while (!atomic_load(&s->stop)) {
+        produce(rk, MODELS, 0, s->m->message, s->m->message_len);
+        rd_kafka_flush(rk, 1000);
+        s->swaps++;
+        struct timespec ts = {0, SWAP_INTERVAL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    rd_kafka_destroy(rk);
+    return NULL;
+}
+
+/* How one engine run goes. */
+typedef struct serve_plan {
+    engine_kind kind;
+    int threads;
+    const bench_model *model;
+    long expect;               /* results to wait for */
+    int swap;                  /* publish the model again meanwhile */
+    long sample_us;            /* how often progress is looked at */
+    const int64_t *start;      /* data-topic offsets to start at; NULL: 0 */
+    void (*feed)(bench *, void *); /* runs once the engine runs, or NULL */
+    void *feed_arg;
+} serve_plan;
+
+/* A fresh consumer group whose committed offsets are `start`. */
+static void new_group(bench *b, const char *prefix, const int64_t *start,
+                      char *group, size_t cap) {
+    snprintf(group, cap, "bench-%s-%d", prefix, b->groups++);
+    if (!start) return;
+    rd_kafka_conf_t *conf = kafka_conf_new(b->brokers, "bench-offsets");
+    ms_error err;
+    if (kafka_conf_set(conf, "group.id", group, &err)) die("group", err.msg);
+    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, &err);
+    if (!rk) die("group", err.msg);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(PARTITIONS);
+    for (int p = 0; p < PARTITIONS; p++)
+        rd_kafka_topic_partition_list_add(parts, DATA, p)->offset = start[p];
+    rd_kafka_resp_err_t e = rd_kafka_commit(rk, parts, 0);
+    if (e) die("commit", rd_kafka_err2str(e));
+    rd_kafka_topic_partition_list_destroy(parts);
+    kafka_consumer_close(rk, 5000);
+}
+
+/* Serves the plan's model with one engine until plan->expect results were
+ * delivered, timing it from the first record read. */
+static run_figures serve(bench *b, const serve_plan *plan) {
+    const bench_model *m = plan->model;
+    produce(b->producer, MODELS, 0, m->message, m->message_len);
+    flush(b->producer);
+    char group[64];
+    new_group(b, engine_kind_name(plan->kind), plan->start, group, sizeof group);
+    location_policy locations = {.max_bytes = 1u << 28};
+    engine_config cfg = {
+        .kind = plan->kind, .threads = plan->threads, .brokers = b->brokers,
+        .data_topic = DATA, .models_topic = MODELS, .results_topic = RESULTS,
+        .group_id = group, .client_id = "bench",
+        .offset_reset = "earliest",
+        .locations = &locations,
+    };
+    counters c = {0};
+    store *s = store_new();
+    ms_error err;
+    running_engine r = {.e = engine_new(&cfg, s, &c, &err)};
+    if (!s || !r.e) die("engine", err.msg);
+    pthread_t t;
+    pthread_create(&t, NULL, run_engine_thread, &r);
+    swapper sw = {.b = b, .m = m};
+    pthread_t st;
+
+    run_figures f = {0};
+    if (plan->feed) {
+        /* The group joins in seconds: feed only once a first record went
+         * through, so what is measured is serving, not joining. */
+        produce_record(b, 0);
+        flush(b->producer);
+        while (counter_get(&c.results_delivered) == 0) usleep(1000);
+        plan->feed(b, plan->feed_arg);
+    }
+    int64_t t0 = 0, last_change = 0, deadline = clock_mono_ns() + 300 * 1000000000LL;
+    uint64_t last_scored = 0;
+    double cpu0 = 0;
+    while (clock_mono_ns() < deadline) {
+        uint64_t done = counter_get(&c.results_delivered) +
+                        counter_get(&c.records_malformed) +
+                        counter_get(&c.records_unserved) +
+                        counter_get(&c.records_failed);
+        uint64_t scored = counter_get(&c.records_scored);
+        int64_t now = clock_mono_ns();
+        if (!t0 && counter_get(&c.records_received)) {
+            t0 = last_change = now;
+            cpu0 = cpu_seconds();
+            if (plan->swap) pthread_create(&st, NULL, swap_thread, &sw);
+        }
+        if (scored != last_scored) {
+            double gap = (double)(now - last_change) / 1e6;
+            if (gap > f.max_gap_ms && last_scored) f.max_gap_ms = gap;
+            last_scored = scored;
+            last_change = now;
+        }
+        if (done >= (uint64_t)plan->expect) break;
+        struct timespec ts = {0, (plan->sample_us ? plan->sample_us : 1000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (t0) {
+        f.rate = (double)plan->expect / seconds_since(t0);
+        f.cpu_us = (cpu_seconds() - cpu0) * 1e6 / (double)plan->expect;
+    }
+    if (plan->swap && t0) {
+        atomic_store(&sw.stop, 1);
+        pthread_join(st, NULL);
+        printf("# %d swaps of %s during the run\n", sw.swaps, m->label);
+    }
+    uint64_t failed = counter_get(&c.records_failed) + counter_get(&c.records_unserved);
+    if (failed) printf("# %llu record(s) not scored\n", (unsigned long long)failed);
+    r.stop = 1;
+    pthread_join(t, NULL);
+    engine_free(r.e);
+    store_free(s);
+    return f;
+}
+
+/* A consumer of the results topic from offsets `from` (assigned, never
+ * committing; librdkafka wants a group id for that all the same). */
+static rd_kafka_t *results_reader(bench *b, const int64_t *from) {
+    char group[64];
+    snprintf(group, sizeof group, "bench-reader-%d", b->groups++);
+    rd_kafka_conf_t *conf = kafka_conf_new(b->brokers, "bench-results");
+    ms_error err;
+    if (kafka_conf_set(conf, "group.id", group, &err) ||
+        kafka_conf_set(conf, "enable.auto.commit", "false", &err) ||
+        kafka_conf_set(conf, "fetch.wait.max.ms", "1", &err))
+        die("consumer", err.msg);
+    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, &err);
+    if (!rk) die("consumer", err.msg);
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(PARTITIONS);
+    for (int p = 0; p < PARTITIONS; p++)
+        rd_kafka_topic_partition_list_add(parts, RESULTS, p)->offset = from[p];
+    rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    return rk;
+}
+
+/* The scoring times (durationNs) of the results newer than `from`. */
+static size_t result_durations(bench *b, const int64_t *from, double *out,
+                               size_t max) {
+    int64_t to[PARTITIONS], want = 0;
+    high_watermarks(b, RESULTS, to);
+    for (int p = 0; p < PARTITIONS; p++) want += to[p] - from[p];
+    rd_kafka_t *rk = results_reader(b, from);
+    size_t n = 0;
+    int64_t seen = 0, deadline = clock_mono_ns() + 60 * 1000000000LL;
+    while (seen < want && clock_mono_ns() < deadline) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m) continue;
+        if (!m->err) {
+            seen++;
+            Modelserving__ServingResult *r = wire_decode_result(m->payload, m->len);
+            if (r && n < max) out[n++] = (double)r->durationns;
+            if (r) wire_result_message_free(r);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    kafka_consumer_close(rk, 5000);
+    return n;
+}
+
+/* ---- latency at a fixed rate ---- */
+
+typedef struct latency_probe {
+    int64_t base[PARTITIONS];   /* data-topic offsets before the first record */
+    int64_t sent_ns[LATENCY_RECORDS];
+    double latency_ms[LATENCY_RECORDS];
+    size_t received;
+    rd_kafka_t *results;        /* consumer of the results topic */
+    pthread_t reader;           /* takes the results' arrival times */
+    atomic_int stop;
+} latency_probe;
+
+static void *read_results(void *arg);
+
+static void produce_at_rate(bench *b, void *arg) {
+    latency_probe *lp = arg;
+    high_watermarks(b, DATA, lp->base);
+    pthread_create(&lp->reader, NULL, read_results, lp);
+    int64_t t0 = clock_mono_ns();
+    for (long i = 0; i < LATENCY_RECORDS; i++) {
+        int64_t due = t0 + i * (1000000000LL / LATENCY_RATE);
+        int64_t now;
+        while ((now = clock_mono_ns()) < due) {
+            struct timespec ts = {0, (long)(due - now)};
+            nanosleep(&ts, NULL);
+        }
+        lp->sent_ns[i] = clock_mono_ns();
+        produce_record(b, i);
+        rd_kafka_poll(b->producer, 0);
+    }
+    flush(b->producer);
+}
+
+/* Takes each result's arrival time as it comes, on its own thread. */
+static void *read_results(void *arg) {
+    latency_probe *lp = arg;
+    while (lp->received < LATENCY_RECORDS && !atomic_load(&lp->stop)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(lp->results, 10);
+        if (!m) continue;
+        int64_t now = clock_mono_ns();
+        Modelserving__ServingResult *r =
+            m->err ? NULL : wire_decode_result(m->payload, m->len);
+        if (r && r->sourcepartition >= 0 && r->sourcepartition < PARTITIONS) {
+            int p = r->sourcepartition;
+            int64_t i = (r->sourceoffset - lp->base[p]) * PARTITIONS + p;
+            if (i >= 0 && i < LATENCY_RECORDS && lp->sent_ns[i])
+                lp->latency_ms[lp->received++] = (double)(now - lp->sent_ns[i]) / 1e6;
+        }
+        if (r) wire_result_message_free(r);
+        rd_kafka_message_destroy(m);
+    }
+    return NULL;
+}
+
+static void latency(bench *b, const bench_model *tree) {
+    latency_probe *lp = calloc(1, sizeof *lp);
+    if (!lp) die("latency", "out of memory");
+    int64_t start[PARTITIONS], results_from[PARTITIONS];
+    high_watermarks(b, DATA, start);
+    high_watermarks(b, RESULTS, results_from);
+    lp->results = results_reader(b, results_from);
+    serve_plan plan = {.kind = ENGINE_STORE, .threads = b->threads, .model = tree,
+                       .expect = LATENCY_RECORDS + 1, .start = start,
+                       .feed = produce_at_rate, .feed_arg = lp};
+    serve(b, &plan);
+    int64_t deadline = clock_mono_ns() + 10 * 1000000000LL;
+    while (lp->received < LATENCY_RECORDS && clock_mono_ns() < deadline) usleep(10000);
+    atomic_store(&lp->stop, 1);
+    pthread_join(lp->reader, NULL);
+    kafka_consumer_close(lp->results, 5000);
+    printf("# latency: %zu of %d records at %d records/s, produce call to "
+           "result received\n", lp->received, LATENCY_RECORDS, LATENCY_RATE);
+    static const double ps[] = {50, 90, 99, 99.9};
+    static const char *names[] = {"p50", "p90", "p99", "p999"};
+    for (int k = 0; k < 4; k++)
+        printf("bench latency.store.%s.%s_ms %.2f ms\n", tree->label, names[k],
+               percentile(lp->latency_ms, lp->received, ps[k]));
+    free(lp);
+}
+
+/* ---- set-up ---- */
+
+static void load_model(const char *arg, bench_model *m) {
+    const char *eq = strchr(arg, '=');
+    if (!eq) die(arg, "expected LABEL=MODEL");
+    m->label = strndup(arg, (size_t)(eq - arg));
+    const char *path = eq + 1;
+    size_t n = strlen(path);
+    m->type = n > 3 && strcmp(path + n - 3, ".pb") == 0 ? MODEL_TYPE_TENSORFLOW
+                                                        : MODEL_TYPE_PMML;
+    uint8_t *doc;
+    size_t len;
+    ms_error err;
+    if (file_read_all(path, 1u << 28, &doc, &len, &err)) die(path, err.msg);
+    if (wire_encode_model(m->label, "bench", "wine", m->type, doc, len, NULL,
+                          &m->message, &m->message_len))
+        die(path, "cannot encode the model message");
+    free(doc);
+}
+
+/* Whether name is an item of the comma-separated list. */
+static int listed(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)); p += n)
+        if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0)) return 1;
+    return 0;
+}
+
+static const bench_model *find_model(const bench_model *ms, int n, const char *label) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(ms[i].label, label) == 0) return &ms[i];
+    return NULL;
+}
+
+/* ---- the phases ---- */
+
+static void phase_e2e(bench *b, const bench_model *models, int nmodels,
+                      const char *engines) {
+    double base = 0;
+    for (int k = 0; k < 3; k++) {
+        double rate = consume_rate(b);
+        if (rate > base) base = rate;
+    }
+    printf("bench e2e.consume.records_per_s %.0f records/s\n", base);
+    struct { engine_kind kind; int threads; const char *name; } runs[] = {
+        {ENGINE_STAGE, 1, "stage"}, {ENGINE_STORE, 1, "store1"},
+        {ENGINE_STORE, b->threads, "store"}};
+    for (int m = 0; m < nmodels; m++)
+        for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+            if (!listed(engines, runs[k].name)) continue;
+            serve_plan plan = {.kind = runs[k].kind, .threads = runs[k].threads,
+                               .model = &models[m], .expect = b->records};
+            run_figures f = serve(b, &plan);
+            printf("bench e2e.%s.%s.records_per_s %.0f records/s\n",
+                   runs[k].name, models[m].label, f.rate);
+            printf("bench e2e.%s.%s.ratio_to_consume %.3f x\n", runs[k].name,
+                   models[m].label, base > 0 ? f.rate / base : 0);
+            printf("bench e2e.%s.%s.cpu_us_per_record %.2f us\n", runs[k].name,
+                   models[m].label, f.cpu_us);
+        }
+}
+
+static void phase_swap(bench *b, const bench_model *forest) {
+    if (!forest) {
+        printf("# no model labelled forest: swap gaps not measured\n");
+        return;
+    }
+    double *d = malloc((size_t)b->records * sizeof *d);
+    if (!d) die("swap", "out of memory");
+    for (int swap = 0; swap <= 1; swap++) {
+        int64_t from[PARTITIONS];
+        high_watermarks(b, RESULTS, from);
+        serve_plan plan = {.kind = ENGINE_STORE, .threads = b->threads,
+                           .model = forest, .expect = b->records, .swap = swap,
+                           .sample_us = 100};
+        run_figures f = serve(b, &plan);
+        size_t n = result_durations(b, from, d, (size_t)b->records);
+        const char *name = swap ? "swap" : "noswap";
+        printf("bench %s.max_gap_ms %.3f ms\n", name, f.max_gap_ms);
+        printf("bench %s.score_p99_us %.2f us\n", name, percentile(d, n, 99) / 1e3);
+    }
+    free(d);
+}
+
+static void phase_latency(bench *b, const bench_model *tree) {
+    if (tree) latency(b, tree);
+    else printf("# no model labelled tree: latency not measured\n");
+}
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: bench_e2e [--records N] [--threads N] [--phases e2e,swap,latency]\n"
+            "                 [--engines stage,store1,store] CSV LABEL=MODEL...\n"
+            "End-to-end records/s of the engines on the embedded broker, and\n"
+            "their ratio to a plain consumer measured in the same run; model\n"
+            "swap gaps (needs a model labelled forest) and latency at %d\n"
+            "records/s (needs one labelled tree). MODEL: .pmml or .pb.\n",
+            LATENCY_RATE);
+}
+
+int main(int argc, char **argv) {
+    bench b = {.records = 100000, .threads = (int)sysconf(_SC_NPROCESSORS_ONLN)};
+    const char *phases = "e2e,swap,latency", *engines = "stage,store1,store";
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--records") == 0 && i + 1 < argc) {
+            b.records = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--engines") == 0 && i + 1 < argc) {
+            engines = argv[++i];
+        } else if (strcmp(argv[i], "--phases") == 0 && i + 1 < argc) {
+            phases = argv[++i];
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            b.threads = atoi(argv[++i]);
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (argc - i < 2 || argc - i - 1 > MAX_MODELS || b.records < 1000 ||
+        b.records > MAX_RECORDS || b.threads < 1) {
+        usage(stderr);
+        return 2;
+    }
+    log_set_level(LOG_WARN);
+    formats_register_all();
+    ms_error err;
+    double *rows = csv_read_matrix(argv[i], FEATURES, &b.nrows, &err);
+    if (!rows) die(argv[i], err.msg);
+    b.rows = rows;
+    bench_model models[MAX_MODELS];
+    int nmodels = 0;
+    for (int j = i + 1; j < argc; j++) load_model(argv[j], &models[nmodels++]);
+
+    broker_topic topics[] = {{DATA, PARTITIONS}, {MODELS, 1}, {RESULTS, PARTITIONS}};
+    broker *br = broker_start(1, topics, 3, &err);
+    if (!br) die("broker", err.msg);
+    b.brokers = broker_bootstraps(br);
+    b.producer = make_producer(b.brokers);
+    int64_t t0 = clock_mono_ns();
+    for (long r = 0; r < b.records; r++) {
+        produce_record(&b, r);
+        if (r % 1024 == 0) rd_kafka_poll(b.producer, 0);
+    }
+    flush(b.producer);
+    printf("# %ld WineRecords on %d partitions in %.2f s; %d scoring threads\n",
+           b.records, PARTITIONS, seconds_since(t0), b.threads);
+
+    if (listed(phases, "e2e")) phase_e2e(&b, models, nmodels, engines);
+    if (listed(phases, "swap")) phase_swap(&b, find_model(models, nmodels, "forest"));
+    if (listed(phases, "latency")) phase_latency(&b, find_model(models, nmodels, "tree"));
+
+    rd_kafka_destroy(b.producer);
+    broker_stop(br);
+    for (int m = 0; m < nmodels; m++) {
+        free(models[m].message);
+        free((char *)models[m].label);
+    }
+    free(rows);
+    return 0;
+}
