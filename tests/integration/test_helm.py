@@ -80,6 +80,8 @@ def check_server(m, kind, engine, port, extra_env=None):
     want.update(extra_env or {})
     h.check(all(env.get(k) == v for k, v in want.items()),
             f"{engine}: environment {dict((k, env.get(k)) for k in want)}")
+    unknown = set(env) - SERVER_ENV - h.SEED_METRICS_VARIABLES
+    h.check(not unknown, f"{engine}: every variable is one the server reads ({sorted(unknown)})")
     ann = pod["metadata"]["annotations"]
     h.check(ann == {"prometheus.io/scrape": "true", "prometheus.io/port": str(port),
                     "prometheus.io/path": "/metrics"}, f"{engine}: Prometheus scrape annotations {ann}")
@@ -95,6 +97,8 @@ def check_server(m, kind, engine, port, extra_env=None):
 
 
 def main():
+    global SERVER_ENV, PUBLISHER_ENV
+    SERVER_ENV, PUBLISHER_ENV = h.program_env_names("modelserver"), h.program_env_names("publisher")
     tool = build_renderer()
 
     m = render(tool)
@@ -110,6 +114,7 @@ def main():
             and penv["DATA_FILENAME"] == "winequality_demo.csv",
             f"defaults: the publisher reads the image's demo data ({penv})")
     h.check("volumes" not in pub and "initContainers" not in pub, "defaults: the publisher needs no volume")
+    h.check(set(penv) <= PUBLISHER_ENV, f"defaults: every publisher variable is one it reads ({sorted(penv)})")
 
     m = render(tool, {"engine": "store", "replicas": 3, "server": {"threads": 4},
                       "kafka": {"brokers": "k1:9092,k2:9092",
