@@ -85,10 +85,25 @@ def check_compose(server_env, publisher_env, stages):
             and not any("ZOOKEEPER" in k for k in kafka) and "zookeeper" not in services,
             "Kafka runs in KRaft mode: one node, broker and controller, no ZooKeeper")
     h.check(services["influxdb"]["image"] == "influxdb:1.8", "InfluxDB 1.8")
-    mounts = services["grafana"]["volumes"]
-    h.check(any(m.startswith("../grafana/provisioning:/etc/grafana/provisioning") for m in mounts)
-            and any(m.startswith("../grafana/dashboards:") for m in mounts),
-            f"Grafana mounts deploy/grafana/provisioning and deploy/grafana/dashboards ({mounts})")
+    mounts = dict(m.split(":")[:2] for m in services["grafana"]["volumes"])
+    h.check(mounts.get("../grafana/provisioning/dashboards") == "/etc/grafana/provisioning/dashboards"
+            and mounts.get("../grafana/dashboards", "").startswith("/var/lib/grafana/dashboards"),
+            f"Grafana mounts deploy/grafana's dashboard provider and dashboard ({mounts})")
+    # The provider's options.path is where the dashboard must be (when
+    # deploy/grafana is there: it comes with the InfluxDB exporter).
+    provider = os.path.join(SRC, "deploy/grafana/provisioning/dashboards/modelserver.yaml")
+    if os.path.exists(provider):
+        with open(provider) as f:
+            path = yaml.safe_load(f)["providers"][0]["options"]["path"]
+        h.check(mounts["../grafana/dashboards"] == path, f"the dashboard is mounted where the provider looks: {path}")
+    else:
+        h.log(f"{provider} not in this tree: provider path not compared")
+    with open(os.path.join(SRC, "deploy/compose/grafana-datasource.yaml")) as f:
+        source = yaml.safe_load(f)["datasources"][0]
+    h.check(mounts["./grafana-datasource.yaml"] == "/etc/grafana/provisioning/datasources/modelserver.yaml"
+            and source["type"] == "influxdb" and source["url"] == "http://influxdb:8086"
+            and source["database"] == services["influxdb"]["environment"]["INFLUXDB_DB"],
+            f"the InfluxDB data source points at the compose InfluxDB ({source['url']}, {source['database']})")
     for engine, port in PORTS.items():
         s = services[f"server-{engine}"]
         env = {k: str(v) for k, v in s["environment"].items()}
