@@ -33,7 +33,7 @@ dockerfile="$root/deploy/docker/Dockerfile"
 while [ $# -gt 0 ]; do
   case "$1" in
     -f) [ $# -ge 2 ] || usage; dockerfile="$2"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) usage ;;
     *) break ;;
   esac
