@@ -77,7 +77,9 @@ check_packages() {
   done
   [ ${#packages[@]} -gt 0 ] || return 0
   say "checking packages: ${packages[*]}"
-  apt-get install -s --no-install-recommends "${packages[@]}" >/dev/null ||
+  # No lock: a simulation changes nothing, and a dpkg running alongside
+  # (another test installing a package) must not make it fail.
+  apt-get install -s -o Debug::NoLocking=1 --no-install-recommends "${packages[@]}" >/dev/null ||
     die "apt-get cannot install: ${packages[*]}"
   for w in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$w" 2>/dev/null | grep -q 'install ok installed' ||

@@ -20,6 +20,7 @@ import pwd
 import shlex
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -38,6 +39,18 @@ EXPECTED_FILES = ["/usr/bin/modelserver", "/usr/bin/publisher", "/usr/bin/models
 
 def run(*args, **kw):
     return subprocess.run(list(args), capture_output=True, text=True, **kw)
+
+
+def dpkg(*args):
+    """dpkg ARGS, waiting (up to 2 minutes) while another dpkg or apt on
+    this shared machine holds the lock."""
+    deadline = time.time() + 120
+    while True:
+        r = run("dpkg", *args)
+        if r.returncode == 0 or "lock" not in r.stderr or time.time() > deadline:
+            return r
+        h.log(f"dpkg {' '.join(args)}: waiting for the dpkg lock")
+        time.sleep(2)
 
 
 def installed():
@@ -86,7 +99,7 @@ def health(port, path):
 
 
 def check_package(deb):
-    r = run("dpkg", "-i", deb)
+    r = dpkg("-i", deb)
     h.check(r.returncode == 0, f"dpkg -i {os.path.basename(deb)} succeeded ({r.stderr.strip()[-300:]})")
     listed = set(run("dpkg", "-L", PKG).stdout.split())
     for f in EXPECTED_FILES:
@@ -219,7 +232,7 @@ def main():
         user = check_package(debs[0])
         check_service(user)
     finally:
-        r = run("dpkg", "--purge", PKG)
+        r = dpkg("--purge", PKG)
         h.check(r.returncode == 0, f"dpkg --purge {PKG} ({r.stderr.strip()[-300:]})")
     h.check(not installed(), "the package is gone")
     for path in EXPECTED_FILES + ["/var/lib/modelserver", "/etc/modelserver"]:

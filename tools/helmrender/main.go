@@ -283,7 +283,7 @@ func funcs(set *template.Template) template.FuncMap {
 			}
 			return d
 		},
-		"append":     func(l []interface{}, v interface{}) []interface{} { return append(l, v) },
+		"append": func(l []interface{}, v interface{}) []interface{} { return append(l, v) },
 		"join": func(sep string, l []interface{}) string {
 			parts := make([]string, len(l))
 			for i, e := range l {
