@@ -2,9 +2,10 @@
 # test_lint.sh - yamllint (with the repository's .yamllint, --strict: warnings
 # fail too) on every YAML file of the repository, which covers deploy/
 # (the Helm templates are linted after rendering, by test_helm.py); and
-# every shell script of scripts/, deploy/ and packaging/ through shellcheck.
-# Before trusting a clean result it checks that the linters see the files
-# (yamllint --list-files) and reject a bad file with this configuration.
+# every shell script of scripts/, deploy/ and packaging/ through shellcheck;
+# gofmt on tools/helmrender. Before trusting a clean result it checks that
+# the linters see the files (yamllint --list-files) and reject a bad file
+# with this configuration.
 #
 # Needs yamllint and shellcheck (scripts/deps.sh installs them); exits 77
 # (skipped) without them.
@@ -44,4 +45,13 @@ printf '#!/bin/sh\necho $1\n' > "$bad"
 if shellcheck "$bad" >/dev/null; then fail "shellcheck accepts an unquoted expansion"; fi
 out="$(shellcheck "${scripts[@]}")" || fail "shellcheck: $out"
 ok "shellcheck is clean on ${#scripts[@]} scripts: ${scripts[*]}"
+
+# The Go tool of the Helm test is gofmt-formatted.
+if command -v gofmt >/dev/null; then
+  out="$(gofmt -l tools/helmrender)"
+  [ -z "$out" ] || fail "gofmt would reformat: $out"
+  ok "gofmt is clean on tools/helmrender"
+else
+  echo "gofmt missing (golang-go): tools/helmrender not checked"
+fi
 echo "1 passed, 0 failed"
