@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The Helm chart deploy/helm/modelserverchart, rendered without Helm by
 tools/helmrender (Go's text/template plus Helm's functions, built here from
-Debian's Go packages), with the default values, with each engine, with the
+Debian's Go packages; its own go test checks those functions against
+Helm's documented results), with the default values, with each engine, with the
 store engine's StatefulSet, the Ingress, and each source of the
 publisher's data. Each rendering must be YAML that yamllint accepts, and
 the manifests (parsed with PyYAML) must have the kinds, names, ports,
@@ -31,6 +32,8 @@ def build_renderer():
     r = subprocess.run(["go", "build", "-o", out, "./tools/helmrender"], cwd=SRC, env=env,
                        capture_output=True, text=True)
     h.check(r.returncode == 0, f"tools/helmrender builds ({r.stderr.strip()[-500:]})")
+    r = subprocess.run(["go", "test", "./tools/helmrender"], cwd=SRC, env=env, capture_output=True, text=True)
+    h.check(r.returncode == 0, f"its functions behave as Helm documents them (go test: {(r.stdout + r.stderr).strip()[-500:]})")
     return out
 
 
