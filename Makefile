@@ -5,8 +5,9 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr/local
 
-.PHONY: all deps build run test test-asan fuzz fuzz-smoke bench clean
+.PHONY: all deps build install package run test test-asan fuzz fuzz-smoke bench clean
 
 all: build
 
@@ -18,6 +19,16 @@ $(BUILD)/Makefile: CMakeLists.txt | deps
 
 build: deps $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Installs the programs, man pages, configuration and systemd unit under
+# PREFIX (configuration in /etc when PREFIX is /usr), staged in DESTDIR when
+# set: `make install PREFIX=/usr DESTDIR=/tmp/stage`.
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX) --strip
+
+# The Debian package, $(BUILD)/modelserver_VERSION_ARCH.deb, for /usr.
+package: build
+	cd $(BUILD) && cpack -G DEB
 
 # The demo: embedded broker, server and publisher on this machine.
 run: build

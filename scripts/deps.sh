@@ -10,6 +10,8 @@ packages=(
   libxml2-dev libmicrohttpd-dev libjansson-dev libcmocka-dev
   liburcu-dev libcurl4-openssl-dev
   kcat python3 python3-kafka curl libxml2-utils
+  dpkg-dev man-db adduser golang-go golang-gopkg-yaml.v3-dev python3-yaml
+  yamllint shellcheck
 )
 
 missing=()

@@ -10,6 +10,7 @@ of codec code with the server they check.
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -174,6 +175,18 @@ def metrics(port):
 
 def publisher(bootstrap, *args):
     return [f"{BUILD}/publisher", "--brokers", bootstrap, "--progress", "1s", *args]
+
+
+# The seed's InfluxDB and Grafana variables, which deployments set for the
+# servers alongside the ones the programs list.
+SEED_METRICS_VARIABLES = {"INFLUXDB_HOST", "INFLUXDB_PORT", "GRAFANA_HOST", "GRAFANA_PORT"}
+
+
+def program_env_names(program):
+    """The environment variables a program's --help lists ("env NAME")."""
+    r = subprocess.run([f"{BUILD}/{program}", "--help"], capture_output=True, text=True)
+    check(r.returncode == 0, f"{program} --help")
+    return set(re.findall(r"env\s+([A-Z][A-Z0-9_]+)", r.stdout.replace("\x1f", " ")))
 
 
 def demo_data():
