@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 
-.PHONY: all deps build install package run test test-asan fuzz fuzz-smoke bench clean
+.PHONY: all deps build install package run test test-asan fuzz fuzz-build fuzz-smoke bench clean
 
 all: build
 
@@ -34,10 +34,12 @@ package: build
 run: build
 	@bash scripts/run-demo.sh
 
-# Every test twice: the normal build, then the ASan+UBSan build.
+# Every test twice: the normal build, then the ASan+UBSan build; then the
+# short fuzzing pass.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) test-asan
+	$(MAKE) fuzz-smoke
 
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON
@@ -46,16 +48,21 @@ test-asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# Every libFuzzer target for FUZZ_SECONDS each on its corpus; new inputs
-# that find new coverage are added to the corpus directory.
-fuzz: deps
+# Every libFuzzer target (or those named in FUZZ_TARGETS, without the
+# fuzz_ prefix) for FUZZ_SECONDS each, after replaying its whole corpus.
+# New inputs go to a scratch copy, never into the checked-in corpus.
+fuzz: fuzz-build
+	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFUZZ=ON
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-# The short pass `make test` runs: a few seconds per target.
-fuzz-smoke:
-	$(MAKE) fuzz FUZZ_SECONDS=10
+# The short pass `make test` runs: every corpus replayed, then FUZZ_TOTAL
+# seconds of fuzzing shared by all targets (about a minute).
+FUZZ_TOTAL ?= 60
+fuzz-smoke: fuzz-build
+	bash scripts/fuzz.sh --total $(FUZZ_BUILD) $(FUZZ_TOTAL)
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)

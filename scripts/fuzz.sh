@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target of a fuzzing build for a number of seconds on
-# its corpus (fuzz/corpus/<name>/, seeded in the repository; libFuzzer runs
-# every corpus input first, so a fixed crash kept in the corpus is replayed
-# on every run). Prints `fuzz <target> <execs> execs` and fails on a crash,
-# leaving the reproducer in fuzz/crashes/.
+# Runs libFuzzer targets of a fuzzing build on their corpora
+# (fuzz/corpus/<name>/, seeded in the repository). libFuzzer runs every
+# corpus input first, so each crash ever found, kept in the corpus as a
+# regression input, is replayed on every run.
+#
+#   scripts/fuzz.sh [--total] BUILD SECONDS [NAME...]
+#
+# Each target (every BUILD/fuzz_* program, or only the NAMEs given) runs for
+# SECONDS; with --total, SECONDS is the budget for all of them together,
+# shared equally (at least 3 s each), as `make test` does. Prints
+# `fuzz <name> <execs> execs in <s>s, no crash` per target and fails on a
+# crash, leaving the reproducer in fuzz/crashes/.
 set -euo pipefail
+total=0
+if [ "${1:-}" = "--total" ]; then total=1; shift; fi
 build=${1:-build-fuzz}
 seconds=${2:-60}
+shift $(( $# < 2 ? $# : 2 ))
+
+targets=()
+if [ $# -gt 0 ]; then
+  for name in "$@"; do targets+=("$build/fuzz_$name"); done
+else
+  for target in "$build"/fuzz_*; do [ -x "$target" ] && targets+=("$target"); done
+fi
+[ ${#targets[@]} -gt 0 ] || { echo "fuzz: no targets in $build" >&2; exit 1; }
+if [ $total -eq 1 ]; then
+  seconds=$(( seconds / ${#targets[@]} ))
+  [ "$seconds" -ge 3 ] || seconds=3
+fi
+
 mkdir -p fuzz/crashes
 status=0
-for target in "$build"/fuzz_*; do
-  [ -x "$target" ] || continue
+for target in "${targets[@]}"; do
+  [ -x "$target" ] || { echo "fuzz: no target $target" >&2; status=1; continue; }
   name=$(basename "$target"); name=${name#fuzz_}
   corpus=fuzz/corpus/$name
   mkdir -p "$corpus"

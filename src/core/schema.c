@@ -92,6 +92,9 @@ int ms_schema_lookup(const ms_schema *schema, const char *name) {
 int ms_schema_slot(const ms_schema *schema, const char *name) {
     int slot = ms_schema_lookup(schema, name);
     if (slot >= 0 || !schema->open) return slot;
+    /* Appended names are kept for the life of the process: a model with a
+     * megabyte-long field name must not keep that megabyte. */
+    if (strlen(name) > MS_SCHEMA_MAX_NAME) return -1;
     /* The schema is one of ours (open_schemas): appending is allowed. */
     open_schema *o = (open_schema *)schema;
     pthread_mutex_lock(&registry_lock);

@@ -42,9 +42,13 @@ const ms_schema *ms_schema_find(const char *data_type);
  * NULL when the registry is full or the name too long. */
 const ms_schema *ms_schema_for(const char *data_type);
 
+/* Longest field name an open schema appends (names are never freed). */
+#define MS_SCHEMA_MAX_NAME 255
+
 /* Slot of a field name, binding it: an open schema appends a name it lacks
- * (up to RECORD_MAX_FEATURES). Returns -1 when the name is not in a closed
- * schema, or an open one is full. For model loaders. */
+ * (up to RECORD_MAX_FEATURES names of up to MS_SCHEMA_MAX_NAME bytes).
+ * Returns -1 when the name is not in a closed schema, or an open one is
+ * full or the name too long. For model loaders. */
 int ms_schema_slot(const ms_schema *schema, const char *name);
 
 /* Slot of a field name, or -1: never appends. For records. */

@@ -229,6 +229,12 @@ static int make_models_consumer(engine *e, ms_error *err) {
     if (kafka_conf_set(conf, "group.id", group, err) ||
         kafka_conf_set(conf, "enable.auto.commit", "false", err) ||
         kafka_conf_set(conf, "enable.partition.eof", "false", err) ||
+        /* When the position is gone (retention removed it while we were
+         * down, or the broker dropped an oversized message), go back to
+         * the oldest update still there, never past the ones that are:
+         * the default "latest" skipped them (seen on the embedded broker,
+         * which keeps about 5 MB per partition). */
+        kafka_conf_set(conf, "auto.offset.reset", "earliest", err) ||
         /* Model updates are rare and urgent: do not let the broker sit on
          * an empty fetch for long. */
         kafka_conf_set(conf, "fetch.wait.max.ms", "50", err)) {

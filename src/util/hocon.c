@@ -1,12 +1,19 @@
 /* hocon.c - a recursive-descent reader for the HOCON subset (see hocon.h). */
 #include "util/hocon.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/file.h"
+
+/* Largest configuration file read: real ones are a few kilobytes. */
+#define HOCON_MAX_BYTES (16 * 1024 * 1024)
+/* Deepest nesting of blocks: real files nest 2 or 3 deep, and each level
+ * is a few stack frames (the reader is recursive). */
+#define HOCON_MAX_DEPTH 64
 
 /* A growing NUL-terminated string. */
 typedef struct strbuf {
@@ -21,6 +28,7 @@ typedef struct reader {
     hocon_visit visit;
     void *ctx;
     ms_error *err;
+    int depth;    /* blocks open around r->p */
     strbuf key;   /* the full key of the assignment being read; blocks
                      push their prefix and pop it when they close */
     strbuf value;
@@ -183,7 +191,11 @@ static int read_key(reader *r) {
     if (r->key.len > 0 && put(r, &r->key, ".", 1) < 0) return -1;
     for (;;) {
         if (*r->p == '"') {
+            size_t before = r->key.len;
             if (read_quoted(r, &r->key) < 0) return -1;
+            /* No option has an empty name or an empty part in its name. */
+            if (r->key.len == before)
+                return fail(r, "empty key \"\" (name the setting)");
         } else {
             const char *start = r->p;
             while (is_key_char(*r->p)) r->p++;
@@ -274,8 +286,13 @@ static int read_members(reader *r, int open_line);
 /* Reads "{ members }" at r->p. */
 static int read_block(reader *r) {
     int open_line = r->line;
+    if (r->depth == HOCON_MAX_DEPTH)
+        return fail(r, "blocks nested more than %d deep", HOCON_MAX_DEPTH);
     r->p++;
-    return read_members(r, open_line);
+    r->depth++;
+    int rc = read_members(r, open_line);
+    r->depth--;
+    return rc;
 }
 
 /* Reads one "key = value", "key : value", "key { ... }" or "key = {...}". */
@@ -322,52 +339,12 @@ static int read_members(reader *r, int open_line) {
     }
 }
 
-/* Reads the whole file into a NUL-terminated buffer. */
-static char *slurp(const char *path, ms_error *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        ms_error_set(err, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *grown = realloc(text, cap);
-            if (!grown) {
-                ms_error_set(err, "%s: out of memory", path);
-                goto fail;
-            }
-            text = grown;
-        }
-        size_t n = fread(text + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0) break;
-    }
-    if (ferror(f)) {
-        ms_error_set(err, "cannot read %s", path);
-        goto fail;
-    }
-    fclose(f);
-    text[len] = '\0';
-    if (strlen(text) != len) {
-        ms_error_set(err, "%s: contains a NUL byte; not a text file", path);
-        free(text);
-        return NULL;
-    }
-    return text;
-fail:
-    fclose(f);
-    free(text);
-    return NULL;
-}
-
-int hocon_parse_file(const char *path, hocon_visit visit, void *ctx,
-                     ms_error *err) {
-    char *text = slurp(path, err);
-    if (!text) return -1;
-    reader r = {.path = path, .p = text, .line = 1, .visit = visit,
+int hocon_parse_text(const char *name, const char *text, size_t len,
+                     hocon_visit visit, void *ctx, ms_error *err) {
+    if (strlen(text) != len)
+        return ms_error_set(err, "%s: contains a NUL byte; not a text file",
+                            name);
+    reader r = {.path = name, .p = text, .line = 1, .visit = visit,
                 .ctx = ctx, .err = err};
     if (strncmp(r.p, "\xEF\xBB\xBF", 3) == 0) r.p += 3; /* UTF-8 BOM */
 
@@ -385,6 +362,15 @@ int hocon_parse_file(const char *path, hocon_visit visit, void *ctx,
     }
     free(r.key.s);
     free(r.value.s);
+    return rc;
+}
+
+int hocon_parse_file(const char *path, hocon_visit visit, void *ctx,
+                     ms_error *err) {
+    uint8_t *text;
+    size_t len;
+    if (file_read_all(path, HOCON_MAX_BYTES, &text, &len, err)) return -1;
+    int rc = hocon_parse_text(path, (const char *)text, len, visit, ctx, err);
     free(text);
     return rc;
 }

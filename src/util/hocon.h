@@ -9,6 +9,8 @@
 #ifndef MS_UTIL_HOCON_H
 #define MS_UTIL_HOCON_H
 
+#include <stddef.h>
+
 #include "core/error.h"
 
 /* Called for each assignment in file order. value is NULL when it consisted
@@ -23,5 +25,11 @@ typedef int (*hocon_visit)(void *ctx, const char *key, const char *value,
  * sentence naming path when it cannot be read. */
 int hocon_parse_file(const char *path, hocon_visit visit, void *ctx,
                      ms_error *err);
+
+/* The same for text already in memory: len bytes, NUL-terminated at
+ * text[len]; name stands for the path in messages. Text with a NUL byte
+ * before len is refused (not a text file). */
+int hocon_parse_text(const char *name, const char *text, size_t len,
+                     hocon_visit visit, void *ctx, ms_error *err);
 
 #endif

@@ -77,9 +77,10 @@ static int decode_generic(const void *buf, size_t len, record *out,
         for (size_t i = 0; i < msg->n_features && rc == 0; i++) {
             const Modelserving__Feature *f = msg->features[i];
             double v = NAN;
-            if (f->value_case == MODELSERVING__FEATURE__VALUE_NUMBER)
+            if (f->value_case == MODELSERVING__FEATURE__VALUE_NUMBER) {
                 v = f->number;
-            else if (f->value_case == MODELSERVING__FEATURE__VALUE_TEXT)
+                if (isinf(v)) rc = wire_infinite_feature(f->name, err);
+            } else if (f->value_case == MODELSERVING__FEATURE__VALUE_TEXT)
                 rc = text_number(f->name, f->text, &v, err);
             if (rc == 0) put(schema, out, f->name, v);
         }

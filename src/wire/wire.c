@@ -5,9 +5,11 @@
  */
 #include "wire/wire.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/schema.h"
 #include "modelserving.pb-c.h"
 
 /* Largest class count a result carries; more would not fit a sane message. */
@@ -117,17 +119,25 @@ int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err) {
         return ms_error_set(err, "data message dataType is longer than %d "
                                  "bytes", RECORD_MAX_DATA_TYPE - 1);
     }
-    memcpy(out->data_type, msg->datatype, type_len + 1);
     const double features[11] = {
         msg->fixed_acidity,        msg->volatile_acidity, msg->citric_acid,
         msg->residual_sugar,       msg->chlorides,        msg->free_sulfur_dioxide,
         msg->total_sulfur_dioxide, msg->density,          msg->ph,
         msg->sulphates,            msg->alcohol,
     };
+    memcpy(out->data_type, msg->datatype, type_len + 1);
+    modelserving__wine_record__free_unpacked(msg, NULL);
+    for (size_t i = 0; i < 11; i++)
+        if (isinf(features[i]))
+            return wire_infinite_feature(ms_schema_wine()->fields[i], err);
     memcpy(out->features, features, sizeof features);
     out->nfeatures = 11;
-    modelserving__wine_record__free_unpacked(msg, NULL);
     return 0;
+}
+
+int wire_infinite_feature(const char *name, ms_error *err) {
+    return ms_error_set(err, "feature '%s' is infinite; send a finite number, "
+                             "or NaN for a missing value", name);
 }
 
 size_t wire_encode_wine(const double f[11], const char *data_type,

@@ -45,7 +45,8 @@ int wire_encode_model(const char *name, const char *description,
                       uint8_t **out, size_t *out_len);
 
 /* Decodes a WineRecord into a record in wine-schema slot order. A record
- * without a dataType, or one that does not parse, is rejected. */
+ * without a dataType, with an infinite feature, or one that does not parse
+ * is rejected. A NaN feature is a missing value. */
 int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err);
 
 /* Decodes any record the data topic carries, telling the formats apart by
@@ -53,10 +54,16 @@ int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err);
  * feature, numbers, numeric strings or null), a generic Record protobuf
  * (named features), or a WineRecord. Named features fill the slots of the
  * data type's schema (core/schema.h); features the schema does not know
- * are ignored, and slots no feature fills are missing (NaN). Returns 0, or
+ * are ignored, and slots no feature fills are missing (NaN), as are
+ * features sent as NaN; infinite features are refused. Returns 0, or
  * -1 with err saying what is wrong. */
 int wire_decode_record(const void *buf, size_t len, record *out,
                        ms_error *err);
+
+/* Fills err with the reason an infinite feature is refused (no model can
+ * score one meaningfully: a regression would publish an infinite result,
+ * a tree would go wherever the comparison happens to send it). Returns -1. */
+int wire_infinite_feature(const char *name, ms_error *err);
 
 /* Encodes a generic Record (for tools and tests); *out is malloc'd. */
 int wire_encode_generic(const char *data_type, const char *const *names,

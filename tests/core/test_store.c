@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -211,6 +212,12 @@ static void swaps_under_concurrent_scoring(void **state) {
         char name[16];
         snprintf(name, sizeof name, "%d", i);
         assert_int_equal(swap(r.s, "wine", constant_new(i, &destroyed), name, &err), 0);
+        /* On a loaded machine the readers may not run at all during the
+         * swaps: wait (up to 10 s) until they score with the first model,
+         * so the other swaps race real readers. */
+        for (int waited = 0; i == 0 && atomic_load(&r.reads) == 0 && waited < 10000;
+             waited++)
+            usleep(1000);
     }
     store_thread_offline();
     atomic_store(&r.stop, 1);
@@ -237,6 +244,29 @@ static void schema_binds_names_leniently(void **state) {
     assert_null(ms_schema_find("beer"));
 }
 
+/* An open schema appends names of up to 255 bytes, never a longer one
+ * (they are kept for the life of the process), and never past 128 slots. */
+static void open_schema_limits(void **state) {
+    (void)state;
+    const ms_schema *s = ms_schema_for("limits");
+    assert_non_null(s);
+    char name[300];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    name[256] = '\0';                       /* 256 bytes: too long */
+    assert_int_equal(ms_schema_slot(s, name), -1);
+    assert_int_equal(s->nfields, 0);
+    name[255] = '\0';                       /* 255 bytes: fine */
+    assert_int_equal(ms_schema_slot(s, name), 0);
+    for (int i = 1; i < 128; i++) {
+        char f[16];
+        snprintf(f, sizeof f, "f%d", i);
+        assert_int_equal(ms_schema_slot(s, f), i);
+    }
+    assert_int_equal(ms_schema_slot(s, "one too many"), -1);
+    assert_int_equal(ms_schema_lookup(s, "F_7"), 7);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(swap_replaces_and_frees),
@@ -245,6 +275,7 @@ int main(void) {
         cmocka_unit_test(data_types_are_separate),
         cmocka_unit_test(table_full_is_an_error),
         cmocka_unit_test(schema_binds_names_leniently),
+        cmocka_unit_test(open_schema_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -232,16 +232,36 @@ static void test_file_errors_name_the_line(void **state) {
          "if it is text)"},
         {"kafka.brokers = \"\"\"x\"\"\"\n",
          ":1: triple-quoted strings are not supported"},
+        {"\n\"\" = 0\n", ":2: empty key \"\" (name the setting)"},
+        {"kafka.\"\".brokers = 0\n", ":1: empty key \"\" (name the setting)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         load_text_fails(c, cases[i].text, cases[i].suffix);
+}
+
+/* 200,000 nested blocks would overflow the stack of a recursive reader
+ * (found by feeding fuzz_hocon a deep input); 64 levels are read, the 65th
+ * is refused on its line. */
+static void test_nesting_limit(void **state) {
+    enum { DEEP = 200000 };
+    char *text = malloc(2 * DEEP + 1);
+    assert_non_null(text);
+    for (int i = 0; i < DEEP; i++) memcpy(text + 2 * i, "a{", 2);
+    text[2 * DEEP] = '\0';
+    load_text_fails(*state, text, ":1: blocks nested more than 64 deep");
+
+    /* 64 levels are read: the reader reaches the end, with no block closed. */
+    char ok[64 * 3 + 16] = "";
+    for (int i = 0; i < 64; i++) strcat(ok, "a{\n");
+    load_text_fails(*state, ok, ":65: missing '}' for the '{' on line 64");
+    free(text);
 }
 
 static void test_file_missing(void **state) {
     ms_error err;
     assert_int_equal(config_load_file(*state, "/nonexistent/app.conf", &err),
                      -1);
-    assert_string_equal(err.msg, "cannot open /nonexistent/app.conf: No such "
+    assert_string_equal(err.msg, "cannot open '/nonexistent/app.conf': No such "
                                  "file or directory");
 }
 
@@ -340,7 +360,7 @@ static void test_load_all(void **state) {
     char *missing[] = {"prog", "-c", "/nonexistent/x.conf"};
     assert_int_equal(config_load_all(c4, 3, missing, "config", NULL, &err),
                      -1);
-    assert_non_null(strstr(err.msg, "cannot open /nonexistent/x.conf"));
+    assert_non_null(strstr(err.msg, "cannot open '/nonexistent/x.conf'"));
     config_free(c4);
 }
 
@@ -601,6 +621,7 @@ int main(void) {
         T(test_file_root_braces_and_quoting),
         T(test_file_optional_substitution),
         T(test_file_errors_name_the_line),
+        T(test_nesting_limit),
         T(test_file_missing),
         T(test_precedence_in_every_order),
         T(test_env_variables),

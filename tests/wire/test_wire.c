@@ -233,6 +233,38 @@ static void record_formats_reject_with_reasons(void **state) {
     assert_non_null(strstr(err.msg, "Record protobuf"));
 }
 
+/* Infinite features are refused, NaN ones are missing values; bytes
+ * written by hand: WineRecord alcohol (field 11, fixed64) and dataType
+ * (field 12), and a generic Record's Feature {name = 1, number = 2}. */
+static void infinite_refused_nan_missing(void **state) {
+    (void)state;
+    record rec;
+    ms_error err;
+    const uint8_t wine_inf[] = {0x59, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f,
+                                0x62, 4, 'w', 'i', 'n', 'e'};
+    assert_int_equal(wire_decode_record(wine_inf, sizeof wine_inf, &rec, &err), -1);
+    assert_string_equal(err.msg, "feature 'alcohol' is infinite; send a finite "
+                                 "number, or NaN for a missing value");
+    const uint8_t wine_minus_inf[] = {0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0xff,
+                                      0x62, 4, 'w', 'i', 'n', 'e'};
+    assert_int_equal(wire_decode_wine(wine_minus_inf, sizeof wine_minus_inf,
+                                      &rec, &err), -1);
+    assert_non_null(strstr(err.msg, "'fixed acidity' is infinite"));
+    const uint8_t wine_nan[] = {0x59, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f,
+                                0x62, 4, 'w', 'i', 'n', 'e'};
+    assert_int_equal(wire_decode_record(wine_nan, sizeof wine_nan, &rec, &err), 0);
+    assert_true(isnan(rec.features[10]));
+    assert_true(rec.features[0] == 0.0);
+
+    const uint8_t generic_inf[] = {0x0a, 4, 'b', 'e', 'e', 'r', 0x12, 12,
+                                   0x0a, 1, 'x', 0x11, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f};
+    assert_int_equal(wire_decode_record(generic_inf, sizeof generic_inf, &rec, &err), -1);
+    assert_non_null(strstr(err.msg, "feature 'x' is infinite"));
+    const char json_inf[] = "{\"dataType\": \"beer\", \"x\": 1e999}";
+    assert_int_equal(wire_decode_record(json_inf, strlen(json_inf), &rec, &err), -1);
+    assert_non_null(strstr(err.msg, "JSON record"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(wine_decodes_seed_bytes),
@@ -243,6 +275,7 @@ int main(void) {
         cmocka_unit_test(result_round_trip),
         cmocka_unit_test(record_formats_fill_the_schema_by_name),
         cmocka_unit_test(record_formats_reject_with_reasons),
+        cmocka_unit_test(infinite_refused_nan_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
