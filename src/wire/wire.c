@@ -39,6 +39,12 @@ int wire_decode_model(const void *buf, size_t len, wire_model *out,
     out->type = (model_type)msg->modeltype;
     switch (msg->message_content_case) {
     case MODELSERVING__MODEL_DESCRIPTOR__MESSAGE_CONTENT_DATA:
+        if (msg->data.len == 0) {
+            modelserving__model_descriptor__free_unpacked(msg, NULL);
+            memset(out, 0, sizeof *out);
+            return ms_error_set(err, "model message carries an empty model "
+                                     "(0 bytes of data)");
+        }
         out->data = msg->data.data;
         out->data_len = msg->data.len;
         break;

@@ -32,7 +32,8 @@ typedef struct wire_model {
 } wire_model;
 
 /* Decodes and validates a ModelDescriptor (non-empty name and dataType, a
- * known model type, exactly one of data/location). Returns 0 or -1. */
+ * known model type, exactly one of data/location, data not empty). Returns
+ * 0 or -1. */
 int wire_decode_model(const void *buf, size_t len, wire_model *out,
                       ms_error *err);
 void wire_model_release(wire_model *m);

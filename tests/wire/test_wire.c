@@ -130,6 +130,12 @@ static void model_rejects_incomplete(void **state) {
     assert_non_null(strstr(err.msg, "unknown model type 7"));
     const uint8_t garbage[] = {0xff, 0xff, 0xff};
     assert_int_equal(wire_decode_model(garbage, sizeof garbage, &m, &err), -1);
+    /* data present on the wire but 0 bytes long: no model */
+    const uint8_t empty_data[] = {0x0a, 0x01, 'x', 0x1a, 0x01, 'w', 0x20, 0x01,
+                                  0x2a, 0x00};
+    assert_int_equal(wire_decode_model(empty_data, sizeof empty_data, &m, &err), -1);
+    assert_string_equal(err.msg, "model message carries an empty model (0 bytes "
+                                 "of data)");
 }
 
 static void result_round_trip(void **state) {
