@@ -1,6 +1,7 @@
 /* kafka.c - librdkafka configuration and metadata helpers (see kafka.h). */
 #include "stream/kafka.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -80,14 +81,32 @@ rd_kafka_conf_t *kafka_conf_new(const char *brokers, const char *client_id) {
     return conf;
 }
 
+/* Whether a property's value must never be shown: passwords, keys and
+ * tokens (librdkafka redacts the same ones in its own dumps). */
+static bool is_secret(const char *name) {
+    static const char *const marks[] = {"password", "secret", "key",
+                                        "jaas", "oauthbearer", "token"};
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        if (strstr(name, marks[i])) return true;
+    return false;
+}
+
 int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
                    ms_error *err) {
     char errstr[512];
-    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) !=
-        RD_KAFKA_CONF_OK)
-        return ms_error_set(err, "kafka property %s=%s: %s", name, value,
+    rd_kafka_conf_res_t res =
+        rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr);
+    if (res == RD_KAFKA_CONF_OK) return 0;
+    /* The value of a misspelt name may be a secret ("sasl.pasword"): it
+     * is shown only for a known property that is not one. */
+    if (res == RD_KAFKA_CONF_UNKNOWN)
+        return ms_error_set(err, "kafka property '%s' does not exist (value "
+                                 "not shown); check its spelling against "
+                                 "librdkafka's CONFIGURATION.md", name);
+    if (is_secret(name))
+        return ms_error_set(err, "kafka property %s=(not shown): %s", name,
                             errstr);
-    return 0;
+    return ms_error_set(err, "kafka property %s=%s: %s", name, value, errstr);
 }
 
 rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
