@@ -307,13 +307,16 @@ static void put_empty_row(const model *m) {
  * first line of the input, or NULL if there is none. */
 static int read_columns(run *r, const options *o, const char *first) {
     r->sep = csv_detect_separator(first ? first : o->columns);
-    r->names_line = strdup(o->columns ? o->columns : first);
+    /* The caller has refused input without a header and without
+     * --columns: one of them is there. */
+    r->names_line = strdup(o->columns ? o->columns : first);  // NOLINT(clang-analyzer-core.NonNullParamChecker)
     if (!r->names_line) {
         fprintf(stderr, "modelscore: out of memory\n");
         return -1;
     }
-    r->ncolumns = csv_split(r->names_line, o->columns ? ',' : r->sep,
-                            r->columns, MAX_COLUMNS);
+    char sep = r->sep;
+    if (o->columns) sep = ',';
+    r->ncolumns = csv_split(r->names_line, sep, r->columns, MAX_COLUMNS);
     if (r->ncolumns < 0) {
         fprintf(stderr, "modelscore: more than %d columns\n", MAX_COLUMNS);
         return -1;

@@ -5,17 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
-int ms_error_set(ms_error *err, const char *fmt, ...) {
-    if (!err) return -1;
+void ms_error_format(ms_error *err, const char *fmt, ...) {
+    if (!err) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
-    return -1;
 }
 
-int ms_error_prefix(ms_error *err, const char *fmt, ...) {
-    if (!err) return -1;
+void ms_error_prepend(ms_error *err, const char *fmt, ...) {
+    if (!err) return;
     char prefix[MS_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
@@ -28,5 +27,4 @@ int ms_error_prefix(ms_error *err, const char *fmt, ...) {
     if (n >= sizeof err->msg) n = sizeof err->msg - 1;
     memcpy(err->msg, joined, n);
     err->msg[n] = '\0';
-    return -1;
 }

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +60,7 @@ const ms_schema *ms_schema_for(const char *data_type) {
     size_t n = atomic_load(&nopen);
     if (!s && n < MAX_OPEN_SCHEMAS) {
         open_schema *o = &open_schemas[n];
-        strcpy(o->data_type, data_type);
+        snprintf(o->data_type, sizeof o->data_type, "%s", data_type);
         o->schema.data_type = o->data_type;
         o->schema.fields = o->names;
         o->schema.open = 1;

@@ -9,6 +9,7 @@
 #include "core/store.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <urcu/urcu-memb.h>
@@ -70,7 +71,7 @@ static store_entry *find_or_add(store *s, const char *data_type) {
     if (!e && n < STORE_MAX_DATA_TYPES && strlen(data_type) < STORE_NAME_MAX) {
         e = &s->entries[n];
         memset(e, 0, sizeof *e);
-        strcpy(e->data_type, data_type);
+        snprintf(e->data_type, sizeof e->data_type, "%s", data_type);
         atomic_store_explicit(&s->count, n + 1, memory_order_release);
     }
     pthread_mutex_unlock(&s->lock);
@@ -158,7 +159,7 @@ static void read_stats(const served_model *sm, serving_stats *out) {
  * a swap must take the lock to replace it before freeing. */
 static void fill_snapshot(const store_entry *e, store_snapshot *out) {
     memset(out, 0, sizeof *out);
-    strcpy(out->data_type, e->data_type);
+    snprintf(out->data_type, sizeof out->data_type, "%s", e->data_type);
     out->unserved = atomic_load(&e->unserved);
     const served_model *sm = e->current;
     if (!sm) return;

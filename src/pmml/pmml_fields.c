@@ -194,10 +194,12 @@ int pmml_class_index(pmml_ctx *ctx, const xmlNode *el, const char *label,
             return 0;
         }
     }
+    /* el is NULL only from pmml_classes_copy, whose labels are not fixed
+     * yet: the analyzer does not follow that. */
     if (c->fixed)
         return pmml_fail(ctx, el, "label '%s' of %s is not one of the "
                                   "values of target field '%s'", label,
-                         el->name, ctx->target);
+                         el->name, ctx->target);  // NOLINT(clang-analyzer-core.NullDereference)
     if (pmml_grow(ctx, (void **)&c->labels, &c->cap, c->n + 1,
                   sizeof *c->labels) < 0)
         return -1;

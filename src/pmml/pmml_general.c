@@ -80,7 +80,7 @@ static double inverse_link(const general_model *g, double eta) {
     case LINK_LOGC:    return 1 - exp(eta);
     case LINK_LOGIT:   return 1 / (1 + exp(-eta));
     case LINK_LOGLOG:  return exp(-exp(-eta));
-    case LINK_NEGBIN:  return 1 / (g->dist_param * (exp(-eta) - 1));
+    case LINK_NEGBIN:  return 1 / (g->dist_param * expm1(-eta));
     case LINK_ODDSPOWER: {
         if (p == 0) return 1 / (1 + exp(-eta));
         double r = pow(1 + p * eta, 1 / p);
@@ -295,8 +295,9 @@ static int pcell_row(pmml_ctx *ctx, general_model *g, const xmlNode *c,
         *row = idx;
         return 0;
     }
+    /* multinomial_rows filled eq_class[0, neq): the analyzer loses count. */
     for (size_t e = 0; e < g->neq; e++)
-        if (g->eq_class[e] == idx) {
+        if (g->eq_class[e] == idx) {  // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
             *row = (int)e;
             return 0;
         }

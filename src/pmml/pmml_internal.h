@@ -82,12 +82,17 @@ typedef struct pmml_ctx {
  * the caller frees with xmlFreeDoc(), or NULL with err filled. */
 xmlDoc *pmml_parse(const void *bytes, size_t len, ms_error *err);
 
-/* Formats "PMML line N: <message>" into ctx->err. Returns -1. */
-int pmml_fail(pmml_ctx *ctx, const xmlNode *el, const char *fmt, ...)
+/* Formats "PMML line N: <message>" into ctx->err. pmml_fail is worth -1,
+ * visibly to static analysers, as ms_error_set is (core/error.h). */
+void pmml_fail_format(pmml_ctx *ctx, const xmlNode *el, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+#define pmml_fail(ctx, el, ...) \
+    ({ pmml_fail_format((ctx), (el), __VA_ARGS__); -1; })
 
-/* The standard rejection of an element we do not support. Returns -1. */
-int pmml_unsupported(pmml_ctx *ctx, const xmlNode *el);
+/* The standard rejection of an element we do not support: -1. */
+void pmml_unsupported_format(pmml_ctx *ctx, const xmlNode *el);
+#define pmml_unsupported(ctx, el) \
+    ({ pmml_unsupported_format((ctx), (el)); -1; })
 
 /* Local name of an element (namespaces are ignored: PMML 3.x and 4.x
  * documents differ only in their namespace URI). */

@@ -86,7 +86,6 @@ typedef struct tally {
     double total;           /* sum of their weights */
     double best;            /* max: the highest value or winning prob */
     int have_pick;          /* selectFirst/modelChain/max chose one */
-    model_output pick;
 } tally;
 
 static void add_classification(const mining_model *mm, const segment *s,

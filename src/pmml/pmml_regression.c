@@ -164,7 +164,8 @@ static int compile_term(pmml_ctx *ctx, regression_model *r,
     if (pmml_grow(ctx, (void **)&r->terms, &r->capterms, r->nterms + 1,
                   sizeof *r->terms) < 0)
         return -1;
-    t.name = strdup(name);
+    /* Both branches above set name or returned. */
+    t.name = strdup(name);  // NOLINT(clang-analyzer-core.NonNullParamChecker)
     if (!t.name) {
         ctx->oom = 1;
         return pmml_fail(ctx, el, "out of memory");

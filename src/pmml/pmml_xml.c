@@ -170,21 +170,22 @@ xmlDoc *pmml_parse(const void *bytes, size_t len, ms_error *err) {
     return doc;
 }
 
-int pmml_fail(pmml_ctx *ctx, const xmlNode *el, const char *fmt, ...) {
+void pmml_fail_format(pmml_ctx *ctx, const xmlNode *el, const char *fmt,
+                      ...) {
     char msg[MS_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (el)
-        return ms_error_set(ctx->err, "PMML line %ld: %s",
-                            xmlGetLineNo(el), msg);
-    return ms_error_set(ctx->err, "PMML: %s", msg);
+        ms_error_format(ctx->err, "PMML line %ld: %s", xmlGetLineNo(el), msg);
+    else
+        ms_error_format(ctx->err, "PMML: %s", msg);
 }
 
-int pmml_unsupported(pmml_ctx *ctx, const xmlNode *el) {
+void pmml_unsupported_format(pmml_ctx *ctx, const xmlNode *el) {
     const char *parent = el->parent ? (const char *)el->parent->name : "?";
-    return pmml_fail(ctx, el, "%s inside %s is not supported", el->name,
+    pmml_fail_format(ctx, el, "%s inside %s is not supported", el->name,
                      parent);
 }
 

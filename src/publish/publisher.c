@@ -19,7 +19,7 @@
 #include "wire/wire.h"
 
 /* Largest model file the publisher sends by value. */
-#define PUBLISHER_MAX_MODEL_BYTES (256u * 1024 * 1024)
+#define PUBLISHER_MAX_MODEL_BYTES ((size_t)256 << 20)
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
                         void *opaque) {
@@ -90,7 +90,7 @@ static void sleep_until(int64_t mono_ns) {
 }
 
 int publisher_run(const publisher_config *cfg, const record_set *records,
-                  const model_file_list *models, volatile sig_atomic_t *stop,
+                  const model_file_list *models, const volatile sig_atomic_t *stop,
                   publisher_totals *totals, ms_error *err) {
     memset(totals, 0, sizeof *totals);
     rd_kafka_conf_t *conf = kafka_conf_new(cfg->brokers, "publisher");

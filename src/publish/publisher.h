@@ -39,7 +39,7 @@ typedef struct publisher_totals {
  * message was delivered; -1 with err filled otherwise (broker unreachable,
  * unreadable model file, undelivered messages). */
 int publisher_run(const publisher_config *cfg, const record_set *records,
-                  const model_file_list *models, volatile sig_atomic_t *stop,
+                  const model_file_list *models, const volatile sig_atomic_t *stop,
                   publisher_totals *totals, ms_error *err);
 
 #endif

@@ -52,10 +52,12 @@ static int parse_error(const char *text, rd_kafka_resp_err_t *err) {
 
 int broker_control(broker *b, const char *line, char *reply, size_t cap) {
     rd_kafka_mock_cluster_t *mc = broker_mock_cluster(b);
-    char cmd[32], a[64], c[64];
-    long x = 0;
-    int n = sscanf(line, "%31s %63s %ld %63s", cmd, a, &x, c);
-    int id = n >= 2 ? atoi(a) : 0;
+    char cmd[32], a[64], num[32], c[64];
+    /* Words by sscanf, numbers by strtol (sscanf's %ld has undefined
+     * behaviour on overflow). */
+    int n = sscanf(line, "%31s %63s %31s %63s", cmd, a, num, c);
+    long x = n >= 3 ? strtol(num, NULL, 10) : 0;
+    int id = n >= 2 ? (int)strtol(a, NULL, 10) : 0;
     if (n >= 2 && strcmp(cmd, "down") == 0) {
         rd_kafka_mock_broker_set_down(mc, id);
     } else if (n >= 2 && strcmp(cmd, "up") == 0) {

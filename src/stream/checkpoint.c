@@ -148,7 +148,8 @@ static uint8_t *encode(checkpoint *c, store *s, const char *only, size_t *len) {
     int nparts = c->nparts;
     Modelserving__PartitionOffset *offs = calloc((size_t)nparts + 1, sizeof *offs);
     Modelserving__PartitionOffset **off_ptrs =
-        calloc((size_t)nparts + 1, sizeof *off_ptrs);
+        calloc((size_t)nparts + 1, sizeof *off_ptrs);  // NOLINT(bugprone-sizeof-expression): pointers
+
     size_t noffs = 0;
     for (int p = 0; offs && off_ptrs && p < nparts; p++) {
         if (c->models_next[p] < 0) continue;
@@ -213,7 +214,7 @@ static int save_locked(checkpoint *c, store *s, ms_error *err) {
     int rc = 0;
     if (sum != c->last_checksum) {
         uint8_t header[HEADER_LEN];
-        memcpy(header, MAGIC, 8);
+        memcpy(header, MAGIC, 8);  // NOLINT(bugprone-not-null-terminated-result): 8 bytes, no NUL
         for (int i = 0; i < 8; i++) {
             header[8 + i] = (uint8_t)((uint64_t)len >> (8 * i));
             header[16 + i] = (uint8_t)(sum >> (8 * i));
@@ -256,6 +257,9 @@ void checkpoint_model_swapped(checkpoint *c, store *s, const char *data_type,
                       rd_kafka_err2str(perr));
         }
     }
+    /* The analyzer reports value as leaked here: librdkafka owns it once
+     * produce succeeded (RD_KAFKA_MSG_F_FREE), which it cannot see. */
+    // NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
     ms_error err;
     if (checkpoint_save(c, s, &err) != 0)
         log_error("checkpoint", "%s; scoring goes on, but a restart would "

@@ -381,7 +381,7 @@ void engine_tick(engine *e) {
  * the models topic (up to each partition's high watermark at start), so a
  * starting instance serves with the models it would have had all along
  * rather than counting records as unserved while it catches up. */
-static void catch_up_models(engine *e, volatile sig_atomic_t *stop) {
+static void catch_up_models(engine *e, const volatile sig_atomic_t *stop) {
     int n = e->models_partitions;
     int64_t *target = calloc((size_t)n, sizeof *target);
     int64_t *next = calloc((size_t)n, sizeof *next);
@@ -429,7 +429,7 @@ static void catch_up_models(engine *e, volatile sig_atomic_t *stop) {
     free(next);
 }
 
-int engine_run(engine *e, volatile sig_atomic_t *stop) {
+int engine_run(engine *e, const volatile sig_atomic_t *stop) {
     store_thread_online();
     catch_up_models(e, stop);
     log_info("engine", "%s engine consuming '%s' (group '%s') and '%s'",

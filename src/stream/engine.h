@@ -63,7 +63,7 @@ engine *engine_new(const engine_config *cfg, store *s, counters *c,
 /* Applies the models already on the models topic, then runs until *stop
  * becomes non-zero; then finishes in-flight records, delivers their results,
  * commits, checkpoints. Returns 0 on a clean stop. */
-int engine_run(engine *e, volatile sig_atomic_t *stop);
+int engine_run(engine *e, const volatile sig_atomic_t *stop);
 
 void engine_free(engine *e);
 

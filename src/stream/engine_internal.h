@@ -91,8 +91,8 @@ int engine_txn_init(engine *e, ms_error *err);
 int engine_txn_commit(engine *e);
 void engine_txn_tick(engine *e);
 
-int engine_run_stage(engine *e, volatile sig_atomic_t *stop);
-int engine_run_store(engine *e, volatile sig_atomic_t *stop);
+int engine_run_stage(engine *e, const volatile sig_atomic_t *stop);
+int engine_run_store(engine *e, const volatile sig_atomic_t *stop);
 
 /* Store engine hooks for rebalances (no-ops for the stage engine, whose
  * single thread is inside the consumer poll when a rebalance happens). */

@@ -39,7 +39,7 @@ static void drain_pipe(int fd) {
     }
 }
 
-int engine_run_stage(engine *e, volatile sig_atomic_t *stop) {
+int engine_run_stage(engine *e, const volatile sig_atomic_t *stop) {
     int data_pipe[2], models_pipe[2];
     if (watch_queue(e->data_rk, data_pipe) != 0) {
         log_error("engine", "cannot create a pipe for queue events");

@@ -95,7 +95,7 @@ static void *worker_main(void *arg) {
 
 typedef struct model_thread {
     engine *engine;
-    volatile sig_atomic_t *stop;
+    const volatile sig_atomic_t *stop;
 } model_thread;
 
 static void *models_main(void *arg) {
@@ -125,7 +125,7 @@ static void stop_workers(engine *e, int started) {
     e->nworkers = 0;
 }
 
-int engine_run_store(engine *e, volatile sig_atomic_t *stop) {
+int engine_run_store(engine *e, const volatile sig_atomic_t *stop) {
     int n = e->cfg.threads > 0 ? e->cfg.threads : 1;
     /* Partition queues go to the workers: what reaches the main queue is
      * consumer errors, and a record only if a partition could not be

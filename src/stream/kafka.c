@@ -142,7 +142,7 @@ int kafka_topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms,
             last != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
             last != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE)
             break;
-        nanosleep(&(struct timespec){.tv_nsec = 200 * 1000000}, NULL);
+        nanosleep(&(struct timespec){.tv_nsec = 200L * 1000000}, NULL);
     } while (clock_mono_ns() / 1000000 < deadline);
     return ms_error_set(err, "topic '%s' is not available: %s", topic,
                         rd_kafka_err2str(last));

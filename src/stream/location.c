@@ -223,10 +223,10 @@ static int check_local(const char *location, const location_policy *p,
 
 int location_check(const char *location, const location_policy *policy,
                    ms_error *err) {
-    char what[WHAT_MAX];
     int rc;
     if (is_remote(location)) {
         url u;
+        char what[WHAT_MAX];
         snprintf(what, sizeof what, "model location '%s'", location);
         rc = check_url(location, what, policy, &u, err);
         url_release(&u);

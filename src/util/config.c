@@ -75,7 +75,9 @@ static int set_value(config *c, int i, source src, const char *value,
     }
     free(s->value);
     free(s->origin);
-    *s = (setting){.value = v, .origin = o, .source = src};
+    s->value = v;
+    s->origin = o;
+    s->source = src;
     return 0;
 }
 
@@ -176,7 +178,7 @@ static int long_option(config *c, int argc, char **argv, int *i,
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
     for (size_t k = 0; k < c->n; k++) {
         const config_option *o = &c->options[k];
-        if (!o->flag || strlen(o->flag) != len || strncmp(o->flag, name, len))
+        if (!o->flag || strlen(o->flag) != len || strncmp(o->flag, name, len) != 0)
             continue;
         char spelling[128];
         snprintf(spelling, sizeof spelling, "--%s", o->flag);

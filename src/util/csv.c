@@ -77,9 +77,9 @@ static int parse_cell(const char *text, int column, double *out,
                       ms_error *err) {
     const char *p = text;
     while (is_blank(*p)) p++;
-    const char *end = p + strlen(p);
-    while (end > p && is_blank(end[-1])) end--;
-    size_t len = (size_t)(end - p);
+    size_t len = strlen(p);
+    while (len > 0 && is_blank(p[len - 1])) len--;
+    const char *end = p + len;
     if (len == 0 || (len == 2 && strncmp(p, "NA", 2) == 0)) {
         *out = NAN;
         return 0;
@@ -160,31 +160,34 @@ double *csv_read_matrix(const char *path, int ncols, size_t *nrows,
     csv_reader_init(&r, f);
     size_t n = 0, cap = 1024;
     double *rows = malloc(cap * (size_t)ncols * sizeof *rows);
-    char *line;
+    bool out_of_memory = !rows;
+    char *line;   /* set by csv_reader_next when it returns 1 */
     long line_no;
     int more = 0;
-    while (rows && (more = csv_reader_next(&r, &line, &line_no, err)) == 1) {
+    while (!out_of_memory &&
+           (more = csv_reader_next(&r, &line, &line_no, err)) == 1) {
         double v[MAX_FIELDS];
         int count;
         ms_error ignored;
-        if (csv_parse_doubles(line, csv_detect_separator(line), v, MAX_FIELDS,
+        if (csv_parse_doubles(line, csv_detect_separator(line), v, MAX_FIELDS,  // NOLINT(clang-analyzer-core.CallAndMessage): line is set
                               &count, &ignored) || count < ncols)
             continue;
         if (n == cap) {
-            double *grown = realloc(rows, (cap *= 2) * (size_t)ncols * sizeof *rows);
+            double *grown = realloc(rows, 2 * cap * (size_t)ncols * sizeof *rows);
             if (!grown) {
-                free(rows);
-                rows = NULL;
+                out_of_memory = true;
                 break;
             }
             rows = grown;
+            cap *= 2;
         }
-        memcpy(rows + n * (size_t)ncols, v, (size_t)ncols * sizeof *v);
+        memcpy(&rows[n * (size_t)ncols], v, (size_t)ncols * sizeof *v);
         n++;
     }
     csv_reader_free(&r);
     fclose(f);
-    if (!rows) {
+    if (out_of_memory) {
+        free(rows);
         ms_error_set(err, "%s: out of memory", path);
         return NULL;
     }

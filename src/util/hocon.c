@@ -10,7 +10,7 @@
 #include "util/file.h"
 
 /* Largest configuration file read: real ones are a few kilobytes. */
-#define HOCON_MAX_BYTES (16 * 1024 * 1024)
+#define HOCON_MAX_BYTES ((size_t)16 << 20)
 /* Deepest nesting of blocks: real files nest 2 or 3 deep, and each level
  * is a few stack frames (the reader is recursive). */
 #define HOCON_MAX_DEPTH 64

@@ -14,7 +14,7 @@
 #include "wire/wire.h"
 
 /* Largest JSON record accepted: far above any real one. */
-#define JSON_RECORD_MAX_BYTES (1024 * 1024)
+#define JSON_RECORD_MAX_BYTES ((size_t)1 << 20)
 
 static int set_data_type(record *out, const char *type, ms_error *err) {
     size_t n = type ? strlen(type) : 0;
@@ -92,7 +92,7 @@ static int decode_generic(const void *buf, size_t len, record *out,
 static int decode_json(const void *buf, size_t len, record *out,
                        ms_error *err) {
     if (len > JSON_RECORD_MAX_BYTES)
-        return ms_error_set(err, "JSON record of %zu bytes is over the %d "
+        return ms_error_set(err, "JSON record of %zu bytes is over the %zu "
                                  "byte limit", len, JSON_RECORD_MAX_BYTES);
     json_error_t jerr;
     json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -147,7 +147,8 @@ int wire_encode_generic(const char *data_type, const char *const *names,
                         size_t *out_len) {
     Modelserving__Record msg = MODELSERVING__RECORD__INIT;
     Modelserving__Feature *features = calloc(n ? n : 1, sizeof *features);
-    Modelserving__Feature **ptrs = calloc(n ? n : 1, sizeof *ptrs);
+    /* An array of pointers, as protobuf-c wants repeated messages. */
+    Modelserving__Feature **ptrs = calloc(n ? n : 1, sizeof *ptrs);  // NOLINT(bugprone-sizeof-expression)
     if (!features || !ptrs) {
         free(features);
         free(ptrs);
