@@ -11,6 +11,7 @@ import atexit
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -142,12 +143,19 @@ def broker_command(broker, line):
     log(f"broker: {line}")
 
 
+# A command prefixed to every server start_server() runs, such as
+# "valgrind --error-exitcode=1 --leak-check=full" (scripts/valgrind.sh).
+SERVER_WRAPPER = shlex.split(os.environ.get("MS_SERVER_WRAPPER", ""))
+
+
 def start_server(bootstrap, *extra, name="server"):
     port = free_port()
-    p = start([f"{BUILD}/modelserver", "--brokers", bootstrap, "--port", str(port),
-               *extra], name)
+    p = start([*SERVER_WRAPPER, f"{BUILD}/modelserver", "--brokers", bootstrap,
+               "--port", str(port), *extra], name)
     p.port = port
-    wait_for("server HTTP", lambda: http_get(port, "/stats", quiet=True))
+    # Under a wrapper (valgrind) the start takes many times longer.
+    wait_for("server HTTP", lambda: http_get(port, "/stats", quiet=True),
+             timeout=120 if SERVER_WRAPPER else 30)
     return p
 
 
