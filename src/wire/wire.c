@@ -100,36 +100,6 @@ int wire_encode_model(const char *name, const char *description,
     return 0;
 }
 
-int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err) {
-    Modelserving__WineRecord *msg =
-        modelserving__wine_record__unpack(NULL, len, buf);
-    if (!msg)
-        return ms_error_set(err, "data message of %zu bytes is not a valid "
-                                 "WineRecord protobuf", len);
-    /* proto3 cannot tell a 0.0 feature from an absent one, but the seed's
-     * publisher always sets dataType: without it the bytes are not a record
-     * anyone meant to send. */
-    size_t type_len = strlen(msg->datatype);
-    if (type_len == 0 || type_len >= sizeof out->data_type) {
-        modelserving__wine_record__free_unpacked(msg, NULL);
-        if (type_len == 0)
-            return ms_error_set(err, "data message has no dataType");
-        return ms_error_set(err, "data message dataType is longer than %d "
-                                 "bytes", RECORD_MAX_DATA_TYPE - 1);
-    }
-    memcpy(out->data_type, msg->datatype, type_len + 1);
-    const double features[11] = {
-        msg->fixed_acidity,        msg->volatile_acidity, msg->citric_acid,
-        msg->residual_sugar,       msg->chlorides,        msg->free_sulfur_dioxide,
-        msg->total_sulfur_dioxide, msg->density,          msg->ph,
-        msg->sulphates,            msg->alcohol,
-    };
-    memcpy(out->features, features, sizeof features);
-    out->nfeatures = 11;
-    modelserving__wine_record__free_unpacked(msg, NULL);
-    return 0;
-}
-
 size_t wire_encode_wine(const double f[11], const char *data_type,
                         uint8_t *buf, size_t cap) {
     Modelserving__WineRecord msg = MODELSERVING__WINE_RECORD__INIT;
