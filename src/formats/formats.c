@@ -19,4 +19,5 @@ static model *load_pmml(const model_source *src, const ms_schema *schema,
 void formats_register_all(void) {
     model_register(MODEL_TYPE_PMML, load_pmml);
     model_register(MODEL_TYPE_TENSORFLOW, tf_load_graph);
+    model_register(MODEL_TYPE_TENSORFLOW_SAVED, tf_load_saved);
 }

@@ -167,8 +167,9 @@ static int infer_input_shape(const tf_graph *g, int input, int64_t *dims,
     return -1;
 }
 
-/* The fed Placeholder: its declared shape, else the spec's, else one
- * inferred; a batch of one where the first dimension is unknown. */
+/* The fed Placeholder: its declared shape, else the spec's, else the one
+ * TensorFlow noted in _output_shapes, else one inferred; a batch of one
+ * where the first dimension is unknown. */
 static int prepare_input(tf_build *b, const tf_graph *g, int node,
                          const tf_plan_spec *spec) {
     int64_t dims[TF_MAX_RANK];
@@ -178,12 +179,20 @@ static int prepare_input(tf_build *b, const tf_graph *g, int node,
     if (dtype != TF_FLOAT)
         return ms_error_set(b->err, "the input is %s; only float32 inputs "
                                     "are supported", tf_dtype_name(dtype));
+    const Tensorflow__AttrValue *known = tf_attr(b->def, "_output_shapes");
+    /* A Placeholder's shape of rank 0 means "unconstrained", as TensorFlow
+     * has it; so do an unknown rank and no shape at all. */
     if (shape && shape->value_case == TENSORFLOW__ATTR_VALUE__VALUE_SHAPE &&
-        !shape->shape->unknown_rank) {
+        !shape->shape->unknown_rank && shape->shape->n_dim > 0) {
         if (tf_shape_proto(shape->shape, dims, &rank, b->err) < 0) return -1;
     } else if (spec->input_rank >= 0) {
         rank = spec->input_rank;
         memcpy(dims, spec->input_dims, (size_t)rank * sizeof *dims);
+    } else if (known && known->value_case == TENSORFLOW__ATTR_VALUE__VALUE_LIST &&
+               known->list->n_shape == 1 && known->list->shape[0]->n_dim > 0 &&
+               !known->list->shape[0]->unknown_rank) {
+        if (tf_shape_proto(known->list->shape[0], dims, &rank, b->err) < 0)
+            return -1;
     } else if (infer_input_shape(g, node, dims, &rank) < 0) {
         return ms_error_set(b->err, "the input declares no shape and none "
                                     "can be inferred; give the input_shape "
