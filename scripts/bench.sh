@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: runs the benchmarks against the build directory. Each prints
 # `bench <name> <value> <unit>` lines; the command that reproduces a block is
-# printed above it. Uses the demo's generated data, and the original's data
-# and models too when ../shared/data is there.
+# printed above it. Uses the demo's generated data and models, and the
+# original's data and models (PMML, the frozen TensorFlow graph and the
+# SavedModel) too when ../shared/data is there.
 set -euo pipefail
 build=${1:-build}
 shared=${MS_SHARED_DATA:-../shared/data}
@@ -15,9 +16,13 @@ run() {
   "$@"
 }
 
-run "$build/bench_score" "$demo/winequality_demo.csv" "$demo"/*.pmml
+shopt -s nullglob
+run "$build/bench_score" "$demo/winequality_demo.csv" "$demo"/*.pmml "$demo"/*.pb
 if [ -f "$shared/winequality_red.csv" ]; then
-  run "$build/bench_score" "$shared/winequality_red.csv" "$shared"/*.pmml
+  saved=()
+  [ -d "$shared/saved_wine/1" ] && saved=("$shared/saved_wine/1")
+  run "$build/bench_score" "$shared/winequality_red.csv" "$shared"/*.pmml \
+    "$shared"/*.pb "${saved[@]}"
 else
   echo "# $shared not found: the original's models were not measured"
 fi

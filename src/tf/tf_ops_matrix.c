@@ -19,13 +19,33 @@ static void matmul(const tf_params *p, const float *a, const float *b,
                    float *c) {
     int64_t m = p->n[0], k = p->n[1], n = p->n[2];
     int64_t ai = p->b[0], ap = p->b[1], bp = p->b[2], bj = p->b[3];
-    for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < n; j++) {
+    for (int64_t i = 0; i < m; i++) {
+        const float *arow = a + i * ai;
+        int64_t j = 0;
+        /* Four columns at a time in registers when b's rows are
+         * contiguous (no transpose), the dense layer's case. */
+        for (; bj == 1 && j + 4 <= n; j += 4) {
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int64_t q = 0; q < k; q++) {
+                double av = arow[q * ap];
+                const float *r = b + q * bp + j;
+                s0 += av * r[0];
+                s1 += av * r[1];
+                s2 += av * r[2];
+                s3 += av * r[3];
+            }
+            c[i * n + j] = (float)s0;
+            c[i * n + j + 1] = (float)s1;
+            c[i * n + j + 2] = (float)s2;
+            c[i * n + j + 3] = (float)s3;
+        }
+        for (; j < n; j++) {
             double acc = 0;
             for (int64_t q = 0; q < k; q++)
-                acc += (double)a[i * ai + q * ap] * b[q * bp + j * bj];
+                acc += (double)arow[q * ap] * b[q * bp + j * bj];
             c[i * n + j] = (float)acc;
         }
+    }
 }
 
 /* p.a[0], p.a[1]: a's and b's strides over the batch dims (in matrices'
