@@ -185,7 +185,8 @@ static uint32_t crc32c(const uint8_t *p, size_t n) {
 
 /* TensorFlow stores CRCs masked, so a CRC of data holding CRCs stays
  * useful. */
-static uint32_t crc_mask(uint32_t c) {
+uint32_t tf_crc32c_masked(const uint8_t *p, size_t n) {
+    uint32_t c = crc32c(p, n);
     return ((c >> 15) | (c << 17)) + 0xa282ead8u;
 }
 
@@ -274,7 +275,7 @@ int tf_bundle_get(const tf_bundle *b, const char *name, tf_value *v,
                           (long long)(v->count * (int64_t)tf_dtype_size(v->dtype)));
     } else {
         const uint8_t *src = b->shards[ep->shard_id] + ep->offset;
-        if (crc_mask(crc32c(src, (size_t)ep->size)) != ep->crc32c) {
+        if (tf_crc32c_masked(src, (size_t)ep->size) != ep->crc32c) {
             rc = ms_error_set(err, "variable '%s' fails its CRC check (the "
                                    "checkpoint is damaged)", name);
         } else if (!(*data = malloc((size_t)ep->size + 1))) {

@@ -24,4 +24,7 @@ int tf_bundle_get(const tf_bundle *b, const char *name, tf_value *v,
 
 void tf_bundle_free(tf_bundle *b);
 
+/* CRC32C of n bytes, masked as TensorBundle and table blocks store it. */
+uint32_t tf_crc32c_masked(const uint8_t *p, size_t n);
+
 #endif

@@ -12,156 +12,91 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct buf {
-    uint8_t *d;
-    size_t n, cap;
-    int oom;
-} buf;
+#include "tf/tf_wire.h"
 
 struct tf_writer {
-    buf graph, node;
+    tf_buf graph, node;
     int in_node;
 };
-
-static void put_raw(buf *b, const void *p, size_t n) {
-    if (b->oom) return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n) cap *= 2;
-        uint8_t *d = realloc(b->d, cap);
-        if (!d) {
-            b->oom = 1;
-            return;
-        }
-        b->d = d;
-        b->cap = cap;
-    }
-    if (n) memcpy(b->d + b->n, p, n);
-    b->n += n;
-}
-
-static void put_varint(buf *b, uint64_t v) {
-    uint8_t tmp[10];
-    int n = 0;
-    do {
-        tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    put_raw(b, tmp, (size_t)n);
-}
-
-static void put_tag(buf *b, int field, int wire) {
-    put_varint(b, (uint64_t)field << 3 | (uint64_t)wire);
-}
-
-static void put_bytes(buf *b, int field, const void *p, size_t n) {
-    put_tag(b, field, 2);
-    put_varint(b, n);
-    put_raw(b, p, n);
-}
-
-/* Appends sub as field of b, then frees sub. */
-static void put_msg(buf *b, int field, buf *sub) {
-    if (sub->oom) b->oom = 1;
-    put_bytes(b, field, sub->d, sub->n);
-    free(sub->d);
-    *sub = (buf){0};
-}
-
-static void put_str(buf *b, int field, const char *s) {
-    put_bytes(b, field, s, strlen(s));
-}
 
 tf_writer *tf_writer_new(void) { return calloc(1, sizeof(tf_writer)); }
 
 static void flush_node(tf_writer *w) {
-    if (w->in_node) put_msg(&w->graph, 1, &w->node);
+    if (w->in_node) tf_put_msg(&w->graph, 1, &w->node);
     w->in_node = 0;
 }
 
 void tf_writer_node(tf_writer *w, const char *name, const char *op, ...) {
     flush_node(w);
     w->in_node = 1;
-    put_str(&w->node, 1, name);                 /* NodeDef.name */
-    put_str(&w->node, 2, op);                   /* NodeDef.op */
+    tf_put_str(&w->node, 1, name);                 /* NodeDef.name */
+    tf_put_str(&w->node, 2, op);                   /* NodeDef.op */
     va_list ap;
     va_start(ap, op);
     for (const char *in; (in = va_arg(ap, const char *));)
-        put_str(&w->node, 3, in);               /* NodeDef.input */
+        tf_put_str(&w->node, 3, in);               /* NodeDef.input */
     va_end(ap);
 }
 
 /* NodeDef.attr (5) entry: key (1), AttrValue (2). */
-static void put_attr(tf_writer *w, const char *key, buf *value) {
-    buf entry = {0};
-    put_str(&entry, 1, key);
-    put_msg(&entry, 2, value);
-    put_msg(&w->node, 5, &entry);
+static void put_attr(tf_writer *w, const char *key, tf_buf *value) {
+    tf_buf entry = {0};
+    tf_put_str(&entry, 1, key);
+    tf_put_msg(&entry, 2, value);
+    tf_put_msg(&w->node, 5, &entry);
 }
 
 void tf_writer_attr_int(tf_writer *w, const char *key, int64_t v) {
-    buf a = {0};
-    put_tag(&a, 3, 0);                          /* AttrValue.i */
-    put_varint(&a, (uint64_t)v);
+    tf_buf a = {0};
+    tf_put_tag(&a, 3, 0);                          /* AttrValue.i */
+    tf_put_varint(&a, (uint64_t)v);
     put_attr(w, key, &a);
 }
 
 void tf_writer_attr_float(tf_writer *w, const char *key, float v) {
-    buf a = {0};
+    tf_buf a = {0};
     uint32_t bits;
     memcpy(&bits, &v, 4);
     uint8_t le[4] = {(uint8_t)bits, (uint8_t)(bits >> 8),
                      (uint8_t)(bits >> 16), (uint8_t)(bits >> 24)};
-    put_tag(&a, 4, 5);                          /* AttrValue.f, fixed32 */
-    put_raw(&a, le, 4);
+    tf_put_tag(&a, 4, 5);                          /* AttrValue.f, fixed32 */
+    tf_put_raw(&a, le, 4);
     put_attr(w, key, &a);
 }
 
 void tf_writer_attr_bool(tf_writer *w, const char *key, int v) {
-    buf a = {0};
-    put_tag(&a, 5, 0);                          /* AttrValue.b */
-    put_varint(&a, v != 0);
+    tf_buf a = {0};
+    tf_put_tag(&a, 5, 0);                          /* AttrValue.b */
+    tf_put_varint(&a, v != 0);
     put_attr(w, key, &a);
 }
 
 void tf_writer_attr_type(tf_writer *w, const char *key, int dtype) {
-    buf a = {0};
-    put_tag(&a, 6, 0);                          /* AttrValue.type */
-    put_varint(&a, (uint64_t)dtype);
+    tf_buf a = {0};
+    tf_put_tag(&a, 6, 0);                          /* AttrValue.type */
+    tf_put_varint(&a, (uint64_t)dtype);
     put_attr(w, key, &a);
 }
 
 void tf_writer_attr_str(tf_writer *w, const char *key, const char *v) {
-    buf a = {0};
-    put_str(&a, 2, v);                          /* AttrValue.s */
+    tf_buf a = {0};
+    tf_put_str(&a, 2, v);                          /* AttrValue.s */
     put_attr(w, key, &a);
-}
-
-/* TensorShapeProto: dim (2) { size (1) }. */
-static void put_shape(buf *b, int field, const int64_t *dims, int rank) {
-    buf s = {0};
-    for (int i = 0; i < rank; i++) {
-        buf d = {0};
-        put_tag(&d, 1, 0);
-        put_varint(&d, (uint64_t)dims[i]);
-        put_msg(&s, 2, &d);
-    }
-    put_msg(b, field, &s);
 }
 
 void tf_writer_attr_shape(tf_writer *w, const char *key, const int64_t *dims,
                           int rank) {
-    buf a = {0};
-    put_shape(&a, 7, dims, rank);               /* AttrValue.shape */
+    tf_buf a = {0};
+    tf_put_shape(&a, 7, dims, rank);               /* AttrValue.shape */
     put_attr(w, key, &a);
 }
 
 void tf_writer_attr_ints(tf_writer *w, const char *key, const int64_t *v,
                          int n) {
-    buf list = {0}, packed = {0}, a = {0};
-    for (int i = 0; i < n; i++) put_varint(&packed, (uint64_t)v[i]);
-    put_msg(&list, 3, &packed);                 /* ListValue.i, packed */
-    put_msg(&a, 1, &list);                      /* AttrValue.list */
+    tf_buf list = {0}, packed = {0}, a = {0};
+    for (int i = 0; i < n; i++) tf_put_varint(&packed, (uint64_t)v[i]);
+    tf_put_msg(&list, 3, &packed);                 /* ListValue.i, packed */
+    tf_put_msg(&a, 1, &list);                      /* AttrValue.list */
     put_attr(w, key, &a);
 }
 
@@ -171,14 +106,14 @@ static size_t dtype_bytes(int dtype) {
 
 void tf_writer_attr_tensor(tf_writer *w, const char *key, int dtype,
                            const int64_t *dims, int rank, const void *data) {
-    buf t = {0}, a = {0};
+    tf_buf t = {0}, a = {0};
     size_t count = 1;
     for (int i = 0; i < rank; i++) count *= (size_t)dims[i];
-    put_tag(&t, 1, 0);                          /* TensorProto.dtype */
-    put_varint(&t, (uint64_t)dtype);
-    put_shape(&t, 2, dims, rank);               /* TensorProto.tensor_shape */
-    put_bytes(&t, 4, data, count * dtype_bytes(dtype)); /* tensor_content */
-    put_msg(&a, 8, &t);                         /* AttrValue.tensor */
+    tf_put_tag(&t, 1, 0);                          /* TensorProto.dtype */
+    tf_put_varint(&t, (uint64_t)dtype);
+    tf_put_shape(&t, 2, dims, rank);               /* TensorProto.tensor_shape */
+    tf_put_bytes(&t, 4, data, count * dtype_bytes(dtype)); /* tensor_content */
+    tf_put_msg(&a, 8, &t);                         /* AttrValue.tensor */
     put_attr(w, key, &a);
 }
 

@@ -44,6 +44,27 @@ void tf_writer_const(tf_writer *w, const char *name, int dtype,
 void tf_writer_placeholder(tf_writer *w, const char *name,
                            const int64_t *dims, int rank);
 
+/* A float32 variable for tf_writer_bundle(). */
+typedef struct tf_writer_var {
+    const char *name;
+    const int64_t *dims;
+    int rank;
+    const float *values;
+} tf_writer_var;
+
+/* A TensorBundle checkpoint of n variables (names in increasing strcmp
+ * order): the variables.index table and its one data shard, malloc'd.
+ * Returns 0, or -1 when out of memory. */
+int tf_writer_bundle(const tf_writer_var *vars, int n, uint8_t **index,
+                     size_t *index_len, uint8_t **data, size_t *data_len);
+
+/* A saved_model.pb whose one MetaGraph (tagged serve) holds graph and a
+ * serving_default signature from tensor input to tensor output ("x:0").
+ * malloc'd, or NULL when out of memory. */
+uint8_t *tf_writer_saved_model(const uint8_t *graph, size_t graph_len,
+                               const char *input, const char *output,
+                               size_t *len);
+
 /* The GraphDef's bytes (malloc'd, *len set), or NULL when out of memory;
  * frees w either way. */
 uint8_t *tf_writer_graph(tf_writer *w, size_t *len);

@@ -3,7 +3,8 @@
  * as a tar archive built here in memory, and damaged copies of it (a
  * member path escaping the archive, no saved_model.pb, a checkpoint index
  * with a bad magic number or cut short, a data shard whose bytes fail the
- * CRC). Skipped without ../shared/data.
+ * CRC), skipped without ../shared/data; and a SavedModel with variables
+ * written here by tf_writer, which needs nothing from outside.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -193,10 +194,66 @@ static void test_damaged(void **state) {
     free(tar);
 }
 
+/* x [1,2] times the variable W = [[1,2],[3,4]] (VariableV2, read through
+ * Identity) plus bias = [10,20] (VarHandleOp, ReadVariableOp): x = [1,1]
+ * gives [1+3+10, 2+4+20] = [14, 26]. An op we do not know, reading W, is
+ * pruned because the signature's output does not need it. */
+static void test_written_saved_model(void **state) {
+    (void)state;
+    tf_writer *w = tf_writer_new();
+    tf_writer_placeholder(w, "x", DIMS(-1, 2), 2);
+    tf_writer_node(w, "W", "VariableV2", NULL);
+    tf_writer_attr_type(w, "dtype", F32);
+    tf_writer_attr_shape(w, "shape", DIMS(2, 2), 2);
+    tf_writer_node(w, "W/read", "Identity", "W", NULL);
+    tf_writer_node(w, "b", "VarHandleOp", NULL);
+    tf_writer_attr_str(w, "shared_name", "bias");
+    tf_writer_node(w, "b/read", "ReadVariableOp", "b", NULL);
+    tf_writer_node(w, "mm", "MatMul", "x", "W/read", NULL);
+    tf_writer_node(w, "y", "Add", "mm", "b/read", NULL);
+    tf_writer_node(w, "train", "ApplyAdam", "W", "y", NULL);
+    size_t glen, slen;
+    uint8_t *graph = tf_writer_graph(w, &glen);
+    uint8_t *sm = tf_writer_saved_model(graph, glen, "x:0", "y:0", &slen);
+    free(graph);
+    const tf_writer_var vars[] = {
+        {"W", DIMS(2, 2), 2, FLOATS(1, 2, 3, 4)},
+        {"bias", DIMS(2), 1, FLOATS(10, 20)}};
+    member m[3] = {{"saved_model.pb", sm, slen}};
+    m[1].path = "variables/variables.index";
+    m[2].path = "variables/variables.data-00000-of-00001";
+    assert_int_equal(tf_writer_bundle(vars, 2, &m[1].data, &m[1].len,
+                                      &m[2].data, &m[2].len), 0);
+    ms_error err;
+    model *md = NULL;
+    size_t len;
+    uint8_t *tar = make_tar(m, 3, "", &len);
+    static const model_param vector = {"output_mode", "vector"};
+    model_source src = {.bytes = tar, .len = len, .params = &vector,
+                        .nparams = 1};
+    md = tf_load_saved(&src, &tf_test_schema, &err);
+    if (!md) fail_msg("%s", err.msg);
+    double y[2] = {0};
+    assert_int_equal(tf_test_eval(md, (const double[]){1, 1}, y, 2, &err), 2);
+    assert_true(y[0] == 14 && y[1] == 26);
+    model_free(md);
+    free(tar);
+    /* Without its checkpoint, the variables have no value. */
+    tar = make_tar(m, 1, "", &len);
+    src.bytes = tar;
+    src.len = len;
+    assert_null(tf_load_saved(&src, &tf_test_schema, &err));
+    assert_non_null(strstr(err.msg, "variable 'W' has no value: the "
+                                    "SavedModel has no variables/"));
+    free(tar);
+    for (int i = 0; i < 3; i++) free(m[i].data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_directory_and_tar),
         cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_written_saved_model),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
