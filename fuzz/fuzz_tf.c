@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_score.h"
 #include "tf/tf.h"
 #include "tf/tf_bundle.h"
 
@@ -26,19 +27,7 @@ static void score(const model *m) {
         {0, 0, 0, 0, 0, 0, 0, 0},
         {NAN, 1, NAN, 1, NAN, 1, NAN, 1},
         {-1e300, 1e-300, 1e300, -0.0, 3e38, -3e38, 1e-45, 88}};
-    ms_error err;
-    void *scratch = malloc(m->scratch_size ? m->scratch_size : 1);
-    double *probs = malloc((m->nclasses ? m->nclasses : 1) * sizeof *probs);
-    for (size_t i = 0; scratch && probs && i < sizeof records / sizeof *records;
-         i++) {
-        model_output out = {.probabilities = probs};
-        if (model_score(m, records[i], scratch, &out, &err) == 0 &&
-            m->nclasses && (out.label_index < 0 ||
-                            (size_t)out.label_index >= m->nclasses))
-            __builtin_trap();
-    }
-    free(scratch);
-    free(probs);
+    fuzz_score(m, &records[0][0], sizeof records / sizeof *records, 8);
 }
 
 static void bundle(const uint8_t *data, size_t size) {

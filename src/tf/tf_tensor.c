@@ -105,51 +105,54 @@ const Tensorflow__AttrValue *tf_attr(const Tensorflow__NodeDef *n,
     return NULL;
 }
 
-static int wrong_kind(const char *key, const char *kind, ms_error *err) {
-    return ms_error_set(err, "attribute '%s' is not %s", key, kind);
+/* The attribute key when it holds a value of kind want (NULL when
+ * absent); -1 with err when it holds another kind. */
+static int attr_of(const Tensorflow__NodeDef *n, const char *key,
+                   Tensorflow__AttrValue__ValueCase want, const char *kind,
+                   const Tensorflow__AttrValue **out, ms_error *err) {
+    *out = tf_attr(n, key);
+    if (*out && (*out)->value_case != want)
+        return ms_error_set(err, "attribute '%s' is not %s", key, kind);
+    return 0;
 }
 
 int tf_attr_int(const Tensorflow__NodeDef *n, const char *key, int64_t def,
                 int64_t *out, ms_error *err) {
-    const Tensorflow__AttrValue *a = tf_attr(n, key);
-    *out = def;
-    if (!a) return 0;
-    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_I)
-        return wrong_kind(key, "an integer", err);
-    *out = a->i;
+    const Tensorflow__AttrValue *a;
+    if (attr_of(n, key, TENSORFLOW__ATTR_VALUE__VALUE_I, "an integer", &a,
+                err) < 0)
+        return -1;
+    *out = a ? a->i : def;
     return 0;
 }
 
 int tf_attr_float(const Tensorflow__NodeDef *n, const char *key, double def,
                   double *out, ms_error *err) {
-    const Tensorflow__AttrValue *a = tf_attr(n, key);
-    *out = def;
-    if (!a) return 0;
-    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_F)
-        return wrong_kind(key, "a float", err);
-    *out = a->f;
+    const Tensorflow__AttrValue *a;
+    if (attr_of(n, key, TENSORFLOW__ATTR_VALUE__VALUE_F, "a float", &a,
+                err) < 0)
+        return -1;
+    *out = a ? a->f : def;
     return 0;
 }
 
 int tf_attr_bool(const Tensorflow__NodeDef *n, const char *key, int def,
                  int *out, ms_error *err) {
-    const Tensorflow__AttrValue *a = tf_attr(n, key);
-    *out = def;
-    if (!a) return 0;
-    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_B)
-        return wrong_kind(key, "a bool", err);
-    *out = a->b != 0;
+    const Tensorflow__AttrValue *a;
+    if (attr_of(n, key, TENSORFLOW__ATTR_VALUE__VALUE_B, "a bool", &a,
+                err) < 0)
+        return -1;
+    *out = a ? a->b != 0 : def;
     return 0;
 }
 
 int tf_attr_type(const Tensorflow__NodeDef *n, const char *key, int def,
                  int *out, ms_error *err) {
-    const Tensorflow__AttrValue *a = tf_attr(n, key);
-    *out = def;
-    if (!a) return 0;
-    if (a->value_case != TENSORFLOW__ATTR_VALUE__VALUE_TYPE)
-        return wrong_kind(key, "a type", err);
-    *out = (int)a->type;
+    const Tensorflow__AttrValue *a;
+    if (attr_of(n, key, TENSORFLOW__ATTR_VALUE__VALUE_TYPE, "a type", &a,
+                err) < 0)
+        return -1;
+    *out = a ? (int)a->type : def;
     return 0;
 }
 

@@ -86,7 +86,7 @@ done
 grep -q 'operator="greaterThan"' "$tmp/a/demoDecisionTreeRegression.pmml" || fail "tree splits"
 
 # The CSV's format and values, then the fits, recomputed from the files.
-"$python" - "$tmp/a" "$tmp/a.log" <<'EOF'
+"$python" - "$tmp/a" "$tmp/a.log" "$(dirname "$0")" <<'EOF'
 import collections, re, sys
 import xml.etree.ElementTree as ET
 
@@ -209,33 +209,11 @@ r2 = float(reported(r"TreeRegression\.pmml: .* R\^2 ([0-9.]+)")[0])
 if abs(r_squared(pred) - r2) > 1e-5:
     fail("regression tree R^2 reported %g, recomputed %g" % (r2, r_squared(pred)))
 
-# The TensorFlow graph: a protobuf decoder of our own, then the float64
-# forward pass of what the nodes say.
-import math, struct
-
-def varint(b, i):
-    n = shift = 0
-    while True:
-        c = b[i]; i += 1
-        n |= (c & 0x7F) << shift; shift += 7
-        if not c & 0x80:
-            return n, i
-
-def fields(b):
-    i, out = 0, []
-    while i < len(b):
-        key, i = varint(b, i)
-        num, wt = key >> 3, key & 7
-        if wt == 0:
-            v, i = varint(b, i)
-        elif wt == 2:
-            n, i = varint(b, i); v = b[i:i + n]; i += n
-        elif wt == 5:
-            v = b[i:i + 4]; i += 4
-        else:
-            fail("wire type %d in the graph" % wt)
-        out.append((num, v))
-    return out
+# The TensorFlow graph: the tests' own protobuf decoder (harness.py),
+# then the float64 forward pass of what the nodes say.
+import struct
+sys.path.insert(0, sys.argv[3])
+from harness import decode_fields as fields
 
 nodes = {}
 for num, nd in fields(open(outdir + "/demoSoftmaxRegression.pb", "rb").read()):
