@@ -1,12 +1,13 @@
 /*
  * tf_archive.c - a SavedModel sent by value: a tar archive (optionally
- * compressed; libarchive detects which) read member by member into memory.
+ * gzip, bzip2 or xz compressed; libarchive detects which) read member by
+ * member into memory.
  *
  * Nothing is extracted to disk, so no member path can escape anywhere;
  * still, absolute paths and ".." components are refused, as they mean the
- * archive was not made from a SavedModel directory. Sizes are checked
- * against TF_FILES_MAX_BYTES before each member is read, and the member
- * count against TF_FILES_MAX_ENTRIES.
+ * archive was not made from a SavedModel directory. Members are read as
+ * their data arrives (a header's declared size is not trusted), up to
+ * TF_FILES_MAX_BYTES in all and TF_FILES_MAX_ENTRIES members.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -29,34 +30,39 @@ static const char *strip_dot(const char *p) {
     return p;
 }
 
+/* Reads the current member, growing its buffer as data arrives rather
+ * than trusting the size its header declares. */
 static int add_member(tf_files *f, struct archive *a, const char *path,
-                      int64_t size, size_t *total, ms_error *err) {
+                      size_t *total, ms_error *err) {
     if (f->n >= TF_FILES_MAX_ENTRIES)
         return ms_error_set(err, "the archive has more than %d files",
                             TF_FILES_MAX_ENTRIES);
-    if (size < 0 || (size_t)size > TF_FILES_MAX_BYTES - *total)
-        return ms_error_set(err, "the archive holds more than %zu bytes",
-                            TF_FILES_MAX_BYTES);
     tf_file *e = realloc(f->entries, (f->n + 1) * sizeof *e);
     if (!e) return ms_error_set(err, "out of memory reading the archive");
     f->entries = e;
     tf_file *m = &f->entries[f->n];
-    m->path = strdup(path);
-    m->data = malloc((size_t)size + 1);
-    m->len = (size_t)size;
-    if (!m->path || !m->data) {
-        free(m->path);
-        free(m->data);
-        return ms_error_set(err, "out of memory reading the archive");
-    }
+    *m = (tf_file){.path = strdup(path)};
+    if (!m->path) return ms_error_set(err, "out of memory reading the archive");
     f->n++;
-    size_t got = 0;
-    while (got < m->len) {
-        la_ssize_t r = archive_read_data(a, m->data + got, m->len - got);
-        if (r <= 0)
-            return ms_error_set(err, "the archive member '%s' is truncated",
-                                path);
-        got += (size_t)r;
+    size_t cap = 0;
+    for (;;) {
+        if (m->len == cap) {
+            size_t grown = cap ? 2 * cap : 4096;
+            uint8_t *d = realloc(m->data, grown + 1);
+            if (!d) return ms_error_set(err, "out of memory reading the archive");
+            m->data = d;
+            cap = grown;
+        }
+        la_ssize_t r = archive_read_data(a, m->data + m->len, cap - m->len);
+        if (r == 0) break;
+        if (r < 0)
+            return ms_error_set(err, "the archive member '%s' is damaged: %s",
+                                path, archive_error_string(a)
+                                          ? archive_error_string(a) : "unreadable");
+        m->len += (size_t)r;
+        if (m->len > TF_FILES_MAX_BYTES - *total)
+            return ms_error_set(err, "the archive holds more than %zu bytes",
+                                TF_FILES_MAX_BYTES);
     }
     *total += m->len;
     return 0;
@@ -99,7 +105,11 @@ int tf_files_tar(tf_files *f, const void *bytes, size_t len, ms_error *err) {
     *f = (tf_files){0};
     struct archive *a = archive_read_new();
     if (!a) return ms_error_set(err, "out of memory reading the archive");
-    archive_read_support_filter_all(a);
+    /* Only the decompressors built into libarchive: never one that runs an
+     * external program on what the network sent. */
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_bzip2(a);
+    archive_read_support_filter_xz(a);
     archive_read_support_format_tar(a);
     archive_read_support_format_gnutar(a);
     int rc = 0;
@@ -121,8 +131,7 @@ int tf_files_tar(tf_files *f, const void *bytes, size_t len, ms_error *err) {
                                    "the archive", path);
             goto done;
         }
-        if ((rc = add_member(f, a, path, archive_entry_size(e), &total,
-                             err)) < 0)
+        if ((rc = add_member(f, a, path, &total, err)) < 0)
             goto done;
     }
     if (r != ARCHIVE_EOF) {
