@@ -180,8 +180,8 @@ static int prepare_concat(tf_build *b) {
     if (n < 1) return ms_error_set(b->err, "nothing to concatenate");
     if (tf_const_ints(b->in[n], "the axis", ax, 1, &na, b->err) < 0) return -1;
     const tf_value *first = b->in[0];
-    if (na != 1 || tf_axis(ax[0], first->shape.rank, &axis, b->err) < 0)
-        return ms_error_set(b->err, "the axis must be one dim of the inputs");
+    if (na != 1) return ms_error_set(b->err, "the axis must be one value");
+    if (tf_axis(ax[0], first->shape.rank, &axis, b->err) < 0) return -1;
     tf_shape os = first->shape;
     for (int k = 1; k < n; k++) {
         const tf_value *v = b->in[k];

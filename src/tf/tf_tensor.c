@@ -198,7 +198,9 @@ int tf_need_float(const tf_value *v, const char *what, ms_error *err) {
 }
 
 int tf_axis(int64_t axis, int rank, int64_t *out, ms_error *err) {
-    if (axis < -rank || axis >= (rank ? rank : 1))
+    if (rank == 0) return ms_error_set(err, "a scalar has no axis %lld",
+                                       (long long)axis);
+    if (axis < -rank || axis >= rank)
         return ms_error_set(err, "axis %lld is out of range for rank %d",
                             (long long)axis, rank);
     *out = axis < 0 ? axis + rank : axis;

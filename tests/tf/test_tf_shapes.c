@@ -74,6 +74,15 @@ static void test_concat_pack(void **state) {
     tf_writer_node(w, "y", "Pack", "v", "c", NULL);
     tf_writer_attr_int(w, "axis", 1);
     TF_EXPECT(w, x6, 1, 7, 2, 8, 3, 9);
+    /* Scalars have no axis to join on (folded at load time, so this would
+     * be written past a one-element buffer if it were let through). */
+    w = tf_test_graph(1);
+    tf_writer_const(w, "s1", F32, NULL, 0, FLOATS(1));
+    tf_writer_const(w, "s2", F32, NULL, 0, FLOATS(2));
+    tf_writer_const(w, "ax", I32, NULL, 0, INTS(0));
+    tf_writer_node(w, "c", "ConcatV2", "s1", "s2", "ax", NULL);
+    tf_writer_node(w, "y", "Add", "x", "c", NULL);
+    TF_REJECT(w, "a scalar has no axis 0");
     /* Mismatched off the axis. */
     w = matrix23();
     tf_writer_const(w, "c", F32, DIMS(1, 2), 2, FLOATS(7, 8));
