@@ -128,6 +128,46 @@ static void test_matmul_bias(void **state) {
     TF_REJECT(w, "cannot multiply [1,2] by [3,1]");
 }
 
+/* NCHW: the channel is dim 1. x = [1,2,3,4] as [1,2,1,2] is channel 0 =
+ * [1,2], channel 1 = [3,4]; bias [10,20] gives [11,12,23,24]. */
+static void test_bias_add_nchw(void **state) {
+    (void)state;
+    static const double x[] = {1, 2, 3, 4};
+    tf_writer *w = tf_test_graph(4);
+    tf_writer_const(w, "shape", I32, DIMS(4), 1, INTS(1, 2, 1, 2));
+    tf_writer_node(w, "x4", "Reshape", "x", "shape", NULL);
+    tf_writer_const(w, "b", F32, DIMS(2), 1, FLOATS(10, 20));
+    tf_writer_node(w, "y", "BiasAdd", "x4", "b", NULL);
+    tf_writer_attr_str(w, "data_format", "NCHW");
+    TF_EXPECT(w, x, 11, 12, 23, 24);
+    /* A bias that fits no channel count. */
+    w = tf_test_graph(4);
+    tf_writer_const(w, "b", F32, DIMS(3), 1, FLOATS(1, 2, 3));
+    tf_writer_node(w, "y", "BiasAdd", "x", "b", NULL);
+    TF_REJECT(w, "the input has 4 channels, the per-channel values 3");
+}
+
+/* Neg, Abs and Square also take int32: [-3, 2] -> [3, -2], [3, 2], [9, 4]. */
+static void test_unary_int(void **state) {
+    (void)state;
+    static const double x[] = {-3, 2};
+    static const char *const ops[] = {"Neg", "Abs", "Square"};
+    static const double want[][2] = {{3, -2}, {3, 2}, {9, 4}};
+    for (int i = 0; i < 3; i++) {
+        tf_writer *w = tf_test_graph(2);
+        tf_writer_node(w, "i", "Cast", "x", NULL);
+        tf_writer_attr_type(w, "SrcT", F32);
+        tf_writer_attr_type(w, "DstT", I32);
+        tf_writer_node(w, "y", ops[i], "i", NULL);
+        TF_EXPECT(w, x, want[i][0], want[i][1]);
+    }
+    tf_writer *w = tf_test_graph(2);
+    tf_writer_node(w, "i", "Cast", "x", NULL);
+    tf_writer_attr_type(w, "DstT", I32);
+    tf_writer_node(w, "y", "Exp", "i", NULL);
+    TF_REJECT(w, "the input is int32, expected float32");
+}
+
 /* [2,1,2] (batches [1,2] and [3,4]) x [2,3] broadcast over the batch:
  * b = [[1,0,1],[0,1,1]] gives [1,2,3] and [3,4,7]. */
 static void test_batch_matmul(void **state) {
@@ -239,6 +279,8 @@ int main(void) {
         cmocka_unit_test(test_binary),
         cmocka_unit_test(test_broadcast),
         cmocka_unit_test(test_matmul_bias),
+        cmocka_unit_test(test_bias_add_nchw),
+        cmocka_unit_test(test_unary_int),
         cmocka_unit_test(test_batch_matmul),
         cmocka_unit_test(test_softmax),
         cmocka_unit_test(test_batch_norm),

@@ -216,6 +216,33 @@ static void test_arg(void **state) {
     TF_EXPECT(w, x, 1, 0, 0);
 }
 
+/* Empty tensors flow like any other: x[:, 0:0] is [1,0]; joined to x it
+ * gives x back; its sum along the empty axis is [0]. A [1] operand
+ * broadcasts like a scalar. */
+static void test_edge_shapes(void **state) {
+    (void)state;
+    static const double x[] = {1, 2, 3};
+    tf_writer *w = tf_test_graph(3);
+    tf_writer_const(w, "b", I32, DIMS(2), 1, INTS(0, 0));
+    tf_writer_const(w, "s", I32, DIMS(2), 1, INTS(1, 0));
+    tf_writer_node(w, "empty", "Slice", "x", "b", "s", NULL);
+    tf_writer_const(w, "ax", I32, NULL, 0, INTS(1));
+    tf_writer_node(w, "y", "ConcatV2", "empty", "x", "ax", NULL);
+    TF_EXPECT(w, x, 1, 2, 3);
+    w = tf_test_graph(3);
+    tf_writer_const(w, "b", I32, DIMS(2), 1, INTS(0, 0));
+    tf_writer_const(w, "s", I32, DIMS(2), 1, INTS(1, 0));
+    tf_writer_node(w, "empty", "Slice", "x", "b", "s", NULL);
+    tf_writer_const(w, "ax", I32, NULL, 0, INTS(1));
+    tf_writer_node(w, "sum", "Sum", "empty", "ax", NULL);
+    tf_writer_node(w, "y", "Add", "sum", "x", NULL);   /* [0] + x */
+    TF_EXPECT(w, x, 1, 2, 3);
+    w = tf_test_graph(3);
+    tf_writer_const(w, "one", F32, DIMS(1), 1, FLOATS(0.5));
+    tf_writer_node(w, "y", "Mul", "x", "one", NULL);
+    TF_EXPECT(w, x, 0.5, 1, 1.5);
+}
+
 /* Not fed, a PlaceholderWithDefault is its default. */
 static void test_placeholder_with_default(void **state) {
     (void)state;
@@ -237,6 +264,7 @@ int main(void) {
         cmocka_unit_test(test_shape_fill),
         cmocka_unit_test(test_reductions),
         cmocka_unit_test(test_arg),
+        cmocka_unit_test(test_edge_shapes),
         cmocka_unit_test(test_placeholder_with_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
