@@ -106,6 +106,13 @@ static int prepare_products(tf_build *b, const char *ta_key,
         p->a[1][d] *= k * n;
     }
     p->n[3] = bo.rank;
+    /* Bound the work of one product (run per record, or once when folded
+     * at load): a hostile graph must not stall the loader for hours. */
+    double batches = 1;
+    for (int d = 0; d < bo.rank; d++) batches *= (double)bo.dim[d];
+    if (batches * (double)m * (double)k * (double)n > 0x1p32)
+        return ms_error_set(b->err, "the product needs more than 2^32 "
+                                    "multiply-adds");
     bo.dim[bo.rank] = m;
     bo.dim[bo.rank + 1] = n;
     b->out[0]->dtype = TF_FLOAT;

@@ -126,6 +126,17 @@ static void test_matmul_bias(void **state) {
     tf_writer_const(w, "W", F32, DIMS(3, 1), 2, FLOATS(1, 2, 3));
     tf_writer_node(w, "y", "MatMul", "x", "W", NULL);
     TF_REJECT(w, "cannot multiply [1,2] by [3,1]");
+    /* Constants of 2^24 values whose product would take 2^36 multiply-adds
+     * at load time are refused before any is done. */
+    w = tf_test_graph(2);
+    tf_writer_const(w, "fill", F32, NULL, 0, FLOATS(1));
+    tf_writer_const(w, "dims", I32, DIMS(2), 1, INTS(4096, 4096));
+    tf_writer_node(w, "big", "Fill", "dims", "fill", NULL);
+    tf_writer_node(w, "sq", "MatMul", "big", "big", NULL);
+    tf_writer_const(w, "W", F32, DIMS(2, 1), 2, FLOATS(1, 1));
+    tf_writer_node(w, "mm", "MatMul", "x", "W", NULL);
+    tf_writer_node(w, "y", "Add", "mm", "sq", NULL);
+    TF_REJECT(w, "the product needs more than 2^32 multiply-adds");
 }
 
 /* NCHW: the channel is dim 1. x = [1,2,3,4] as [1,2,1,2] is channel 0 =
