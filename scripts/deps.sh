@@ -9,7 +9,7 @@ packages=(
   librdkafka-dev protobuf-c-compiler libprotobuf-c-dev
   libxml2-dev libmicrohttpd-dev libjansson-dev libcmocka-dev
   liburcu-dev libcurl4-openssl-dev influxdb
-  kcat python3 python3-kafka curl libxml2-utils
+  kcat python3 python3-kafka python3-yaml curl libxml2-utils
 )
 
 missing=()
