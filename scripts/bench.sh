@@ -16,6 +16,7 @@ run() {
 }
 
 run "$build/bench_score" "$demo/winequality_demo.csv" "$demo"/*.pmml
+run "$build/bench_influx"
 if [ -f "$shared/winequality_red.csv" ]; then
   run "$build/bench_score" "$shared/winequality_red.csv" "$shared"/*.pmml
 else

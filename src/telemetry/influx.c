@@ -83,7 +83,7 @@ void influx_record(influx_writer *w, const char *data_type,
     copy_tag(p.data_type, sizeof p.data_type, data_type);
     copy_tag(p.model, sizeof p.model, model_name);
     p.calculated = calculated;
-    p.duration_ms = (double)duration_ns / 1e6;
+    p.duration_ns = duration_ns;
     p.time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
     if (influx_queue_push(w->queue, &p) != 0)
         counter_inc(&w->counters->influx_points_overflow);

@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 typedef struct out {
@@ -40,14 +39,41 @@ static void put_tag(out *o, const char *key, const char *value) {
     }
 }
 
-/* The shortest decimal text that reads back as v. */
+/* 17 significant digits: always the same double when read back. */
 static void put_float(out *o, double v) {
     char text[40];
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(text, sizeof text, "%.*g", digits, v);
-        if (strtod(text, NULL) == v) break;
+    int n = snprintf(text, sizeof text, "%.17g", v);
+    put(o, text, (size_t)n);
+}
+
+/* Decimal digits of v, at least min_digits (zero-padded). */
+static void put_uint(out *o, uint64_t v, int min_digits) {
+    char text[24];
+    int n = 0;
+    do {
+        text[sizeof text - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v || n < min_digits);
+    put(o, text + sizeof text - n, (size_t)n);
+}
+
+static uint64_t magnitude(int64_t v) {
+    return v < 0 ? -(uint64_t)v : (uint64_t)v;
+}
+
+/* ns / 1e6 as an exact decimal, without trailing zeros: "0.001785", "2". */
+static void put_millis(out *o, int64_t ns) {
+    uint64_t mag = magnitude(ns), frac = mag % 1000000;
+    if (ns < 0) put_char(o, '-');
+    put_uint(o, mag / 1000000, 1);
+    if (!frac) return;
+    int digits = 6;
+    while (frac % 10 == 0) {
+        frac /= 10;
+        digits--;
     }
-    put(o, text, strlen(text));
+    put_char(o, '.');
+    put_uint(o, frac, digits);
 }
 
 size_t influx_line_encode(const influx_point *p, const char *engine, char *buf,
@@ -64,10 +90,11 @@ size_t influx_line_encode(const influx_point *p, const char *engine, char *buf,
         put_char(&o, ',');
     }
     put(&o, "duration=", 9);
-    put_float(&o, p->duration_ms);
-    char ts[32];
-    int n = snprintf(ts, sizeof ts, " %lld\n", (long long)p->time_ns);
-    put(&o, ts, (size_t)n);
+    put_millis(&o, p->duration_ns);
+    put_char(&o, ' ');
+    if (p->time_ns < 0) put_char(&o, '-');
+    put_uint(&o, magnitude(p->time_ns), 1);
+    put_char(&o, '\n');
     if (o.full) return 0;
     buf[o.len] = '\0';
     return o.len;

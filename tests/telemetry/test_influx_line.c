@@ -1,8 +1,9 @@
 /* test_influx_line.c - line protocol of one point: the seed's schema, tag
- * escaping, left-out tags and fields, float formatting and buffer limits.
+ * escaping, left-out tags and fields, number formatting and buffer limits.
  * Every expected line is written out by hand from the line protocol rules
  * (backslash before space, ',' and '=' in tag values; floats without a
- * suffix; nanosecond timestamps). */
+ * suffix; nanosecond timestamps); the 17-digit texts of the scores are
+ * Python's '%.17g' of the same doubles. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,9 +17,9 @@
 #include "telemetry/influx_line.h"
 
 static influx_point point(const char *data_type, const char *model_name,
-                          double calculated, double duration_ms,
+                          double calculated, int64_t duration_ns,
                           int64_t time_ns) {
-    influx_point p = {.calculated = calculated, .duration_ms = duration_ms,
+    influx_point p = {.calculated = calculated, .duration_ns = duration_ns,
                       .time_ns = time_ns};
     strcpy(p.data_type, data_type);
     strcpy(p.model, model_name);
@@ -35,7 +36,7 @@ static void expect_line(const influx_point *p, const char *engine,
 
 static void test_plain_point(void **state) {
     (void)state;
-    influx_point p = point("wine", "tree", 6.0, 0.042, INT64_C(1764612345123456789));
+    influx_point p = point("wine", "tree", 6.0, 42000, INT64_C(1764612345123456789));
     expect_line(&p, "stage",
                 "serving,data_type=wine,engine=stage,model=tree "
                 "calculated=6,duration=0.042 1764612345123456789\n");
@@ -43,7 +44,7 @@ static void test_plain_point(void **state) {
 
 static void test_tag_escaping(void **state) {
     (void)state;
-    influx_point p = point("red wine", "my model,v=2", 1.5, 2, 1);
+    influx_point p = point("red wine", "my model,v=2", 1.5, 2000000, 1);
     expect_line(&p, "Kafka Streams",
                 "serving,data_type=red\\ wine,engine=Kafka\\ Streams,"
                 "model=my\\ model\\,v\\=2 calculated=1.5,duration=2 1\n");
@@ -54,26 +55,26 @@ static void test_backslashes_and_line_breaks(void **state) {
     /* A backslash inside stays; before an escaped character it stays too
      * (InfluxDB unescapes only the second one); at the end, and a line
      * break anywhere, cannot be written and become '_'. */
-    influx_point p = point("a\\b", "b\\,c", 1, 1, 2);
+    influx_point p = point("a\\b", "b\\,c", 1, 1000000, 2);
     expect_line(&p, "end\\",
                 "serving,data_type=a\\b,engine=end_,model=b\\\\,c "
                 "calculated=1,duration=1 2\n");
-    p = point("x\ny", "r\rs", 1, 1, 3);
+    p = point("x\ny", "r\rs", 1, 1000000, 3);
     expect_line(&p, "e", "serving,data_type=x_y,engine=e,model=r_s "
                          "calculated=1,duration=1 3\n");
 }
 
 static void test_empty_tags_left_out(void **state) {
     (void)state;
-    influx_point p = point("", "m", 1, 2, 5);
+    influx_point p = point("", "m", 1, 2000000, 5);
     expect_line(&p, "", "serving,model=m calculated=1,duration=2 5\n");
-    p = point("", "", 1, 2, 5);
+    p = point("", "", 1, 2000000, 5);
     expect_line(&p, "", "serving calculated=1,duration=2 5\n");
 }
 
 static void test_non_finite_score_left_out(void **state) {
     (void)state;
-    influx_point p = point("wine", "m", NAN, 0.5, 7);
+    influx_point p = point("wine", "m", NAN, 500000, 7);
     expect_line(&p, "stage",
                 "serving,data_type=wine,engine=stage,model=m duration=0.5 7\n");
     p.calculated = -INFINITY;
@@ -81,41 +82,64 @@ static void test_non_finite_score_left_out(void **state) {
                 "serving,data_type=wine,engine=stage,model=m duration=0.5 7\n");
 }
 
-static void test_float_formatting(void **state) {
+static void test_score_formatting(void **state) {
     (void)state;
     static const struct {
         double v;
         const char *text;
     } cases[] = {
-        {0.1, "0.1"},
+        {6.0, "6"},
         {-0.5, "-0.5"},
-        {2.0 / 3.0, "0.6666666666666666"},   /* 16 digits read back */
-        {0.1 + 0.2, "0.30000000000000004"},  /* needs all 17 */
-        {1e-7, "1e-07"},
+        {0.1, "0.10000000000000001"},
+        {2.0 / 3.0, "0.66666666666666663"},
+        {0.1 + 0.2, "0.30000000000000004"},
+        {1e-7, "9.9999999999999995e-08"},
         {123456789012345680000.0, "1.2345678901234568e+20"},
         {0.0, "0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        influx_point p = point("t", "m", cases[i].v, cases[i].v, 9);
+        influx_point p = point("t", "m", cases[i].v, 1000000, 9);
         char want[256];
         snprintf(want, sizeof want,
                  "serving,data_type=t,engine=e,model=m calculated=%s,"
+                 "duration=1 9\n",
+                 cases[i].text);
+        expect_line(&p, "e", want);
+    }
+}
+
+static void test_duration_formatting(void **state) {
+    (void)state;
+    static const struct {
+        int64_t ns;
+        const char *text;
+    } cases[] = {
+        {42000, "0.042"},       {1785, "0.001785"},
+        {1, "0.000001"},        {2000000, "2"},
+        {10000000, "10"},       {1234567891, "1234.567891"},
+        {0, "0"},               {-1500000, "-1.5"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        influx_point p = point("t", "m", 1, cases[i].ns, 9);
+        char want[256];
+        snprintf(want, sizeof want,
+                 "serving,data_type=t,engine=e,model=m calculated=1,"
                  "duration=%s 9\n",
-                 cases[i].text, cases[i].text);
+                 cases[i].text);
         expect_line(&p, "e", want);
     }
 }
 
 static void test_negative_and_zero_timestamps(void **state) {
     (void)state;
-    influx_point p = point("t", "m", 1, 1, -1);
+    influx_point p = point("t", "m", 1, 1000000, -1);
     expect_line(&p, "e", "serving,data_type=t,engine=e,model=m "
                          "calculated=1,duration=1 -1\n");
 }
 
 static void test_buffer_limits(void **state) {
     (void)state;
-    influx_point p = point("wine", "tree", 6.0, 0.042, 1);
+    influx_point p = point("wine", "tree", 6.0, 42000, 1);
     const char *want = "serving,data_type=wine,engine=stage,model=tree "
                        "calculated=6,duration=0.042 1\n";
     size_t len = strlen(want);
@@ -130,7 +154,7 @@ static void test_buffer_limits(void **state) {
 static void test_worst_case_fits_line_max(void **state) {
     (void)state;
     influx_point p = {.calculated = -1.2345678901234567e-300,
-                      .duration_ms = 1.2345678901234567e+300,
+                      .duration_ns = INT64_MIN,
                       .time_ns = INT64_MIN};
     memset(p.data_type, ',', sizeof p.data_type - 1);
     memset(p.model, '=', sizeof p.model - 1);
@@ -141,10 +165,10 @@ static void test_worst_case_fits_line_max(void **state) {
     size_t n = influx_line_encode(&p, engine, buf, sizeof buf);
     /* serving ,data_type= 2*63 ,engine= 2*63 ,model= 2*127 ' '
      * calculated= -1.2345678901234568e-300 , duration=
-     * 1.2345678901234567e+300 ' ' -9223372036854775808 '\n':
-     * 7 + 11 + 126 + 8 + 126 + 7 + 254 + 1 + 11 + 24 + 1 + 9 + 23 + 1
+     * -9223372036854.775808 ' ' -9223372036854775808 '\n':
+     * 7 + 11 + 126 + 8 + 126 + 7 + 254 + 1 + 11 + 24 + 1 + 9 + 21 + 1
      * + 20 + 1 */
-    assert_int_equal(n, 630);
+    assert_int_equal(n, 628);
     assert_true(n < INFLUX_LINE_MAX);
 }
 
@@ -155,7 +179,8 @@ int main(void) {
         cmocka_unit_test(test_backslashes_and_line_breaks),
         cmocka_unit_test(test_empty_tags_left_out),
         cmocka_unit_test(test_non_finite_score_left_out),
-        cmocka_unit_test(test_float_formatting),
+        cmocka_unit_test(test_score_formatting),
+        cmocka_unit_test(test_duration_formatting),
         cmocka_unit_test(test_negative_and_zero_timestamps),
         cmocka_unit_test(test_buffer_limits),
         cmocka_unit_test(test_worst_case_fits_line_max),
