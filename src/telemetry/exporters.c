@@ -9,24 +9,30 @@
 
 #define URL_MAX 1024
 
-/* "http://HOST:PORT" from host (a name, address or URL) and the port key. */
-static int base_url(const config *cfg, const char *host_key,
-                    const char *port_key, char *url, ms_error *err) {
-    const char *host = config_get(cfg, host_key);
-    long port;
-    if (config_get_int(cfg, port_key, &port, err)) return -1;
+int exporters_url(const char *host, long port, char *url, size_t cap,
+                  ms_error *err) {
     if (port < 1 || port > 65535)
-        return ms_error_set(err, "%s must be 1..65535, not %ld", port_key,
-                            port);
+        return ms_error_set(err, "the port must be 1..65535, not %ld", port);
     size_t len = strlen(host);
     while (len && host[len - 1] == '/') len--; /* "http://h/" */
+    if (len == 0) return ms_error_set(err, "the host is empty");
     const char *scheme = strstr(host, "://") ? "" : "http://";
     /* A bare IPv6 address needs brackets before the port. */
-    int v6 = !*scheme && strchr(host, ':') && host[0] != '[';
-    int n = snprintf(url, URL_MAX, "%s%s%.*s%s:%ld", scheme, v6 ? "[" : "",
+    int v6 = *scheme && strchr(host, ':') && host[0] != '[';
+    int n = snprintf(url, cap, "%s%s%.*s%s:%ld", scheme, v6 ? "[" : "",
                      (int)len, host, v6 ? "]" : "", port);
-    if (n >= URL_MAX)
-        return ms_error_set(err, "%s is too long", host_key);
+    if (n < 0 || (size_t)n >= cap)
+        return ms_error_set(err, "the host '%s' is too long", host);
+    return 0;
+}
+
+/* The base URL from the host and port keys. */
+static int base_url(const config *cfg, const char *host_key,
+                    const char *port_key, char *url, ms_error *err) {
+    long port;
+    if (config_get_int(cfg, port_key, &port, err)) return -1;
+    if (exporters_url(config_get(cfg, host_key), port, url, URL_MAX, err))
+        return ms_error_prefix(err, "%s/%s", host_key, port_key);
     return 0;
 }
 

@@ -12,6 +12,8 @@
 #ifndef MS_TELEMETRY_EXPORTERS_H
 #define MS_TELEMETRY_EXPORTERS_H
 
+#include <stddef.h>
+
 #include "telemetry/counters.h"
 #include "telemetry/grafana.h"
 #include "telemetry/influx.h"
@@ -62,6 +64,12 @@ typedef struct exporters {
     influx_writer *influx;   /* NULL: no InfluxDB configured */
     grafana_client *grafana; /* NULL: no Grafana configured */
 } exporters;
+
+/* "http://HOST:PORT" from a host that is a name, an address (IPv6 gets
+ * brackets) or a URL with its scheme (kept; trailing '/' dropped). -1 with
+ * err for a port outside 1..65535, an empty host or one too long for cap. */
+int exporters_url(const char *host, long port, char *url, size_t cap,
+                  ms_error *err);
 
 /* Starts what the configuration asks for (nothing when neither host is
  * set); engine_name is the default engine tag. Returns 0, or -1 with err

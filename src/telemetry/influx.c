@@ -315,6 +315,7 @@ static void *writer_main(void *arg) {
     influx_writer *w = arg;
     while (!atomic_load(&w->stopping)) {
         try_setup(w);
+        log_overflow(w);
         while (w->nbatch < w->cfg.batch_size &&
                influx_queue_pop(w->queue, &w->batch[w->nbatch]) == 0)
             if (w->nbatch++ == 0) w->batch_start_ns = clock_mono_ns();
@@ -324,7 +325,6 @@ static void *writer_main(void *arg) {
             flush(w);
             continue;
         }
-        log_overflow(w);
         int64_t left = w->nbatch ? w->cfg.batch_interval_ns - waited : POLL_NS;
         sleep_ns(left < POLL_NS ? left : POLL_NS);
     }

@@ -181,8 +181,12 @@ h.check(dash_body["overwrite"] is True and posted.pop("id") is None and posted =
         "the dashboard posted is deploy/grafana/dashboards/modelserver.json (id null, overwrite)")
 h.check(h.stop(s1) == 0, "the server exits 0")
 
-# -- second start: nothing to change ------------------------------------------------
-s2 = start_server(*g_args, name="server2")
+# -- second start (the seed's config file layout): nothing to change -------------------
+conf = os.path.join(h.tmpdir(), "application.conf")
+with open(conf, "w") as f:
+    f.write(f'grafana {{\n  host = "127.0.0.1"\n  port = {grafana.port}\n'
+            f'  influxdb_url = "http://influxdb:8086"\n}}\n')
+s2 = start_server("--config", conf, name="server2")
 set_up(s2)
 reqs = grafana.take()
 h.check([(r["method"], r["path"]) for r in reqs] == [

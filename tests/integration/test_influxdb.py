@@ -239,10 +239,14 @@ h.check(written <= stored <= written + 2000,
 
 # -- a second start creates nothing -------------------------------------------------
 # (the store engine this time, in a new group that scores every record
-# again: its workers report through the same hook)
-again = h.start_server(b, "--engine", "store", "--threads", "2", "--group", "g-store",
-                       "--influxdb-host", "127.0.0.1", "--influxdb-port", str(iport),
-                       "--influxdb-queue-size", "100000", name="server2")
+# again: its workers report through the same hook; configured by the seed's
+# environment variables, the host given as a URL as in the seed's config)
+port2 = h.free_port()
+again = h.start([f"{h.BUILD}/modelserver", "--brokers", b, "--port", str(port2), "--engine",
+                 "store", "--threads", "2", "--group", "g-store"], "server2",
+                env={"INFLUXDB_HOST": "http://127.0.0.1", "INFLUXDB_PORT": str(iport),
+                     "INFLUXDB_QUEUE_SIZE": "100000"})
+again.port = port2
 h.wait_for("the second server's set-up", lambda: "writing points to" in h.read_log(again))
 h.check("created retention policy" not in h.read_log(again)
         and len(rows(influx_query(iport, 'SHOW RETENTION POLICIES ON "serving"'))) == 2,
