@@ -58,6 +58,19 @@ h.check(len(set(cells)) == len(cells) and all(p["gridPos"]["x"] + p["gridPos"]["
         "panels do not overlap and fit the 24-column grid")
 
 
+# -- bad settings are refused at start, naming the setting --------------------------
+for args, env, says in [
+        (["--influxdb-host", "x", "--influxdb-batch-size", "0"], {},
+         "influxdb.batch_size must be 1..1000000, not 0"),
+        (["--influxdb-host", "x"], {"INFLUXDB_BATCH_INTERVAL": "abc"},
+         "influxdb.batch_interval (from env INFLUXDB_BATCH_INTERVAL)"),
+        (["--grafana-host", "g"], {}, "set influxdb.host or grafana.influxdb_url"),
+        (["--grafana-host", "g", "--grafana-port", "0", "--grafana-influxdb-url", "http://i"], {},
+         "the port must be 1..65535")]:
+    p = subprocess.run([f"{h.BUILD}/modelserver", "--port", "0", *args], capture_output=True,
+                       text=True, timeout=30, env=dict(os.environ, **env))
+    h.check(p.returncode == 2 and says in p.stderr, f"refused with exit 2: {says}")
+
 # -- a recording Grafana -----------------------------------------------------------
 class FakeGrafana:
     """Keeps data sources and dashboards as Grafana would, records every
