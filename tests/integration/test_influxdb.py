@@ -130,7 +130,8 @@ NAME = "linear v1,a=b\\c"
 producer = KafkaProducer(bootstrap_servers=b, acks="all")
 producer.send("models_models", h.encode_model(NAME, "wine", 1, data=linear))
 producer.flush()
-h.wait_for("the model serving", lambda: h.http_get(server.port, "/stats")["name"] == NAME)
+h.wait_for("the model serving",
+           lambda: (h.http_get(server.port, "/stats") or {}).get("name") == NAME)
 
 
 def publish(n):
