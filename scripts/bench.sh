@@ -18,6 +18,7 @@ run() {
 
 shopt -s nullglob
 run "$build/bench_score" "$demo/winequality_demo.csv" "$demo"/*.pmml "$demo"/*.pb
+run "$build/bench_influx"
 if [ -f "$shared/winequality_red.csv" ]; then
   saved=()
   [ -d "$shared/saved_wine/1" ] && saved=("$shared/saved_wine/1")

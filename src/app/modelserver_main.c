@@ -24,6 +24,7 @@
 #include "stream/kafka.h"
 #include "stream/location.h"
 #include "telemetry/counters.h"
+#include "telemetry/exporters.h"
 #include "telemetry/log.h"
 #include "util/config.h"
 
@@ -163,6 +164,7 @@ static const config_option serve_options[] = {
     {"model.fetch_timeout", "MODEL_FETCH_TIMEOUT", "model-fetch-timeout", 0,
      "DURATION", "30 seconds",
      "Longest a model fetch by URL may take, redirects included."},
+    EXPORTER_OPTIONS,
     TOPIC_OPTIONS,
 };
 
@@ -351,6 +353,7 @@ static int run_server(int argc, char **argv) {
     static counters stats_counters;
     const char **allowed = NULL;
     location_policy locations;
+    exporters exported = {0};
 
     engine_kind kind;
     if (engine_kind_parse(config_get(cfg, "model_server.engine"), &kind)) {
@@ -413,6 +416,12 @@ static int run_server(int argc, char **argv) {
         }
         brokers = broker_bootstraps(embedded);
     }
+    if (exporters_start(cfg, engine_kind_name(kind), &stats_counters,
+                        &exported, &err)) {
+        log_error("server", "%s", err.msg);
+        rc = 2;
+        goto out;
+    }
     formats_register_all();
     models = store_new();
     char txn_id[512] = "";
@@ -439,6 +448,7 @@ static int run_server(int argc, char **argv) {
         .client_id = "modelserver",
         .offset_reset = config_get(cfg, "kafka.offset_reset"),
         .locations = &locations,
+        .influx = exported.influx,
     };
     if (!models || !(eng = engine_new(&ec, models, &stats_counters, &err))) {
         log_error("server", "cannot start the engine: %s", err.msg);
@@ -465,6 +475,7 @@ static int run_server(int argc, char **argv) {
 out:
     http_stop(http);
     engine_free(eng);
+    exporters_stop(&exported);
     store_free(models);
     broker_stop(embedded);
     free(allowed);

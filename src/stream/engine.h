@@ -27,6 +27,7 @@
 #include "core/store.h"
 #include "stream/location.h"
 #include "telemetry/counters.h"
+#include "telemetry/influx.h"
 
 typedef enum engine_kind { ENGINE_STAGE, ENGINE_STORE } engine_kind;
 
@@ -50,6 +51,8 @@ typedef struct engine_config {
     const char *transactional_id;  /* exactly-once when set: results and
                                       offsets commit in Kafka transactions */
     const location_policy *locations; /* models by reference; borrowed */
+    influx_writer *influx;       /* a point per scored record; NULL = none;
+                                    borrowed */
 } engine_config;
 
 typedef struct engine engine;

@@ -166,6 +166,9 @@ static int score_record(scorer *s, const rd_kafka_message_t *msg,
         } else {
             served_model_scored(sm, duration);
             counter_inc(&e->counters->records_scored);
+            if (e->cfg.influx)
+                influx_record(e->cfg.influx, rec->data_type, sm->info.name,
+                              out.value, duration);
             if (e->cfg.results_topic && e->cfg.results_topic[0]) {
                 queued = publish(s, msg, rec, sm, &out, duration) == 0;
                 if (!queued) counter_inc(&e->counters->results_failed);
