@@ -158,20 +158,30 @@ static void high_watermarks(bench *b, const char *topic, int64_t *out) {
     }
 }
 
+/* A consumer in a fresh group of its own that never commits by itself,
+ * with extra properties as name, value, ..., NULL. */
+static rd_kafka_t *bench_consumer(bench *b, const char *role,
+                                  const char *const *props) {
+    char group[64];
+    snprintf(group, sizeof group, "bench-%s-%d", role, b->groups++);
+    rd_kafka_conf_t *conf = kafka_conf_new(b->brokers, "bench");
+    ms_error err;
+    if (kafka_conf_set(conf, "group.id", group, &err) ||
+        kafka_conf_set(conf, "enable.auto.commit", "false", &err))
+        die(role, err.msg);
+    for (; props && props[0]; props += 2)
+        if (kafka_conf_set(conf, props[0], props[1], &err)) die(role, err.msg);
+    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, &err);
+    if (!rk) die(role, err.msg);
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
 /* ---- baseline: a consumer that only reads ---- */
 
 static double consume_rate(bench *b) {
-    char group[64];
-    snprintf(group, sizeof group, "bench-baseline-%d", b->groups++);
-    rd_kafka_conf_t *conf = kafka_conf_new(b->brokers, "bench-baseline");
-    ms_error err;
-    if (kafka_conf_set(conf, "group.id", group, &err) ||
-        kafka_conf_set(conf, "auto.offset.reset", "earliest", &err) ||
-        kafka_conf_set(conf, "enable.auto.commit", "false", &err))
-        die("consumer", err.msg);
-    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, &err);
-    if (!rk) die("consumer", err.msg);
-    rd_kafka_poll_set_consumer(rk);
+    static const char *const props[] = {"auto.offset.reset", "earliest", NULL};
+    rd_kafka_t *rk = bench_consumer(b, "baseline", props);
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, DATA, RD_KAFKA_PARTITION_UA);
     rd_kafka_subscribe(rk, topics);
@@ -345,17 +355,8 @@ static run_figures serve(bench *b, const serve_plan *plan) {
 /* A consumer of the results topic from offsets `from` (assigned, never
  * committing; librdkafka wants a group id for that all the same). */
 static rd_kafka_t *results_reader(bench *b, const int64_t *from) {
-    char group[64];
-    snprintf(group, sizeof group, "bench-reader-%d", b->groups++);
-    rd_kafka_conf_t *conf = kafka_conf_new(b->brokers, "bench-results");
-    ms_error err;
-    if (kafka_conf_set(conf, "group.id", group, &err) ||
-        kafka_conf_set(conf, "enable.auto.commit", "false", &err) ||
-        kafka_conf_set(conf, "fetch.wait.max.ms", "1", &err))
-        die("consumer", err.msg);
-    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, &err);
-    if (!rk) die("consumer", err.msg);
-    rd_kafka_poll_set_consumer(rk);
+    static const char *const props[] = {"fetch.wait.max.ms", "1", NULL};
+    rd_kafka_t *rk = bench_consumer(b, "reader", props);
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(PARTITIONS);
     for (int p = 0; p < PARTITIONS; p++)
         rd_kafka_topic_partition_list_add(parts, RESULTS, p)->offset = from[p];
