@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "telemetry/recent.h"
+
 typedef struct counters {
     atomic_uint_fast64_t records_received;
     atomic_uint_fast64_t records_scored;
@@ -22,6 +24,7 @@ typedef struct counters {
     atomic_uint_fast64_t models_received;
     atomic_uint_fast64_t models_loaded;
     atomic_uint_fast64_t models_failed;       /* malformed or did not load */
+    recent_ring recent;                       /* sampled recent predictions */
 } counters;
 
 static inline void counter_inc(atomic_uint_fast64_t *c) {
