@@ -255,6 +255,33 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
 }
 
+static int hex(char c) {
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Percent-decoding of paths and query values, in place. An encoded NUL
+ * stays "%00": decoded, it would cut the string and make
+ * "/dashboard/x.js%00.html" read as "/dashboard/x.js". */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s) {
+    (void)cls, (void)conn;
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        int hi, lo;
+        if (*r == '%' && (hi = hex(r[1])) >= 0 && (lo = hex(r[2])) >= 0 &&
+            (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
 const char *http_query(const http_request *rq, const char *name) {
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
 }
@@ -289,7 +316,8 @@ http_server *http_start(const http_config *cfg, const http_sources *src,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, h, MHD_OPTION_END);
     if (!h->daemon) {
         free(h);
         ms_error_set(err, "cannot listen for HTTP on port %d (is it in use? "
