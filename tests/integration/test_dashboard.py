@@ -101,4 +101,5 @@ finally:
     driver.quit()
 feed.terminate()
 feed.wait(15)
+h.check(h.stop(server) == 0, "the server stops cleanly (exit 0)")
 print("1 passed, 0 failed")

@@ -157,4 +157,5 @@ h.check(m.get('modelserver_http_requests_total{route="v2_infer",status="400"}') 
         m.get('modelserver_http_requests_total{route="v2_infer",status="404"}') == 1,
         "/metrics counts inference requests by status")
 h.check(h.scored(port) == 0, "HTTP inference does not count as stream records")
+h.check(h.stop(server) == 0, "the server stops cleanly (exit 0)")
 print("1 passed, 0 failed")

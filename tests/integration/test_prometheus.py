@@ -89,4 +89,7 @@ h.check(value('sum(modelserver_http_requests_total{route="metrics",status="200"}
         "HTTP requests by route (Prometheus' own scrapes of /metrics)")
 h.check(value('modelserver_ready') == 1 and value('modelserver_instances') == 1,
         "ready, one instance")
+prom.terminate()
+prom.wait(15)
+h.check(h.stop(server) == 0, "the server stops cleanly (exit 0)")
 print("1 passed, 0 failed")
