@@ -54,19 +54,27 @@ static const char *esc(const char *s, char *buf, size_t cap) {
     return buf;
 }
 
-static void records(text *t, const counters *c, const store_snapshot *s, size_t n) {
-    family(t, "modelserver_records_total", "counter",
-           "Records read from the data topic, by outcome.");
-    const struct {
-        const char *outcome;
-        const atomic_uint_fast64_t *value;
-    } rows[] = {{"scored", &c->records_scored},
-                {"malformed", &c->records_malformed},
-                {"unserved", &c->records_unserved},
-                {"failed", &c->records_failed}};
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        out(t, "modelserver_records_total{outcome=\"%s\"} %llu\n", rows[i].outcome,
+typedef struct outcome {
+    const char *name;
+    const atomic_uint_fast64_t *value;
+} outcome;
+
+/* A counter family with one sample per outcome of a global counter. */
+static void outcomes(text *t, const char *name, const char *help,
+                     const outcome *rows, size_t nrows) {
+    family(t, name, "counter", help);
+    for (size_t i = 0; i < nrows; i++)
+        out(t, "%s{outcome=\"%s\"} %llu\n", name, rows[i].name,
             (unsigned long long)counter_get(rows[i].value));
+}
+
+static void records(text *t, const counters *c, const store_snapshot *s, size_t n) {
+    const outcome records_rows[] = {{"scored", &c->records_scored},
+                                    {"malformed", &c->records_malformed},
+                                    {"unserved", &c->records_unserved},
+                                    {"failed", &c->records_failed}};
+    outcomes(t, "modelserver_records_total",
+             "Records read from the data topic, by outcome.", records_rows, 4);
     family(t, "modelserver_data_type_records_total", "counter",
            "Records of each data type scored or rejected, by outcome (malformed "
            "records have no data type: see modelserver_records_total).");
@@ -85,12 +93,10 @@ static void records(text *t, const counters *c, const store_snapshot *s, size_t 
     for (size_t i = 0; i < n; i++)
         out(t, "modelserver_unserved_records_total{data_type=\"%s\"} %llu\n",
             esc(s[i].data_type, dt, sizeof dt), (unsigned long long)s[i].unserved);
-    family(t, "modelserver_results_total", "counter",
-           "Results published to the results topic, by outcome.");
-    out(t, "modelserver_results_total{outcome=\"delivered\"} %llu\n"
-           "modelserver_results_total{outcome=\"failed\"} %llu\n",
-        (unsigned long long)counter_get(&c->results_delivered),
-        (unsigned long long)counter_get(&c->results_failed));
+    const outcome results_rows[] = {{"delivered", &c->results_delivered},
+                                    {"failed", &c->results_failed}};
+    outcomes(t, "modelserver_results_total",
+             "Results published to the results topic, by outcome.", results_rows, 2);
     family(t, "modelserver_dead_letters_total", "counter",
            "Rejected records forwarded to the dead-letter topic.");
     out(t, "modelserver_dead_letters_total %llu\n",
@@ -99,12 +105,10 @@ static void records(text *t, const counters *c, const store_snapshot *s, size_t 
 
 static void models(text *t, const counters *c, const store_snapshot *s, size_t n) {
     char dt[2 * STORE_NAME_MAX], name[2 * STORE_NAME_MAX];
-    family(t, "modelserver_model_updates_total", "counter",
-           "Model messages read from the models topic, by outcome.");
-    out(t, "modelserver_model_updates_total{outcome=\"loaded\"} %llu\n"
-           "modelserver_model_updates_total{outcome=\"failed\"} %llu\n",
-        (unsigned long long)counter_get(&c->models_loaded),
-        (unsigned long long)counter_get(&c->models_failed));
+    const outcome update_rows[] = {{"loaded", &c->models_loaded},
+                                   {"failed", &c->models_failed}};
+    outcomes(t, "modelserver_model_updates_total",
+             "Model messages read from the models topic, by outcome.", update_rows, 2);
     family(t, "modelserver_model_loads_total", "counter",
            "Model messages of each data type, by outcome.");
     for (size_t i = 0; i < n; i++) {

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/stats.h"
 #include "stream/kafka.h"
@@ -216,21 +215,9 @@ static int make_clients(discovery *d, ms_error *err) {
         return -1;
     }
     if (!(d->producer = kafka_new(RD_KAFKA_PRODUCER, pconf, err))) return -1;
-    rd_kafka_conf_t *cconf = kafka_conf_new(d->cfg.brokers, d->cfg.client_id);
-    /* A private group id that never joins or commits: librdkafka wants one
-     * even for a consumer that only assigns. */
-    char group[200];
-    snprintf(group, sizeof group, "%s-instances-%d-%lld", d->cfg.client_id,
-             (int)getpid(), (long long)clock_mono_ns());
-    if (kafka_conf_set(cconf, "group.id", group, err) ||
-        kafka_conf_set(cconf, "enable.auto.commit", "false", err) ||
-        kafka_conf_set(cconf, "fetch.wait.max.ms", "100", err)) {
-        rd_kafka_conf_destroy(cconf);
-        return -1;
-    }
-    if (!(d->consumer = kafka_new(RD_KAFKA_CONSUMER, cconf, err))) return -1;
-    rd_kafka_poll_set_consumer(d->consumer);
-    return 0;
+    d->consumer = kafka_assign_consumer(d->cfg.brokers, d->cfg.client_id,
+                                        "instances", 100, err);
+    return d->consumer ? 0 : -1;
 }
 
 static void free_all(discovery *d) {

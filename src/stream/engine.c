@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/stats.h"
 #include "stream/kafka.h"
@@ -241,23 +240,11 @@ static int make_data_consumer(engine *e, ms_error *err) {
 /* Every instance reads every partition of the models topic: it is the
  * source of truth for which model serves which data type. */
 static int make_models_consumer(engine *e, ms_error *err) {
-    rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
-    /* librdkafka wants a group.id even for a consumer that only assigns; a
-     * private one never joins or commits, so it shares nothing. */
-    char group[128];
-    snprintf(group, sizeof group, "%s-models-%d-%lld", e->cfg.client_id,
-             (int)getpid(), (long long)clock_mono_ns());
-    if (kafka_conf_set(conf, "group.id", group, err) ||
-        kafka_conf_set(conf, "enable.auto.commit", "false", err) ||
-        kafka_conf_set(conf, "enable.partition.eof", "false", err) ||
-        /* Model updates are rare and urgent: do not let the broker sit on
-         * an empty fetch for long. */
-        kafka_conf_set(conf, "fetch.wait.max.ms", "50", err)) {
-        rd_kafka_conf_destroy(conf);
+    /* Model updates are rare and urgent: do not let the broker sit on an
+     * empty fetch for long. */
+    if (!(e->models_rk = kafka_assign_consumer(e->cfg.brokers, e->cfg.client_id,
+                                               "models", 50, err)))
         return -1;
-    }
-    if (!(e->models_rk = kafka_new(RD_KAFKA_CONSUMER, conf, err))) return -1;
-    rd_kafka_poll_set_consumer(e->models_rk);
     int partitions =
         kafka_topic_partitions(e->models_rk, e->cfg.models_topic, 30000, err);
     if (partitions < 0) return -1;

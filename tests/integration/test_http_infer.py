@@ -14,6 +14,7 @@ import os
 import xml.etree.ElementTree as ET
 
 import harness as h
+import pmml_tree
 
 data = h.demo_data()
 rows = h.read_csv_rows(os.path.join(data, "winequality_demo.csv"))[:25]
@@ -31,24 +32,13 @@ expected_lr = [float(table.get("intercept")) + sum(coef.get(f, 0) * v for f, v i
 tree = ET.parse(os.path.join(data, "demoDecisionTreeClassification.pmml")).getroot()
 
 
-def holds(node, x):
-    p = node.find("p:SimplePredicate", ns)
-    if p is None:
-        return node.find("p:True", ns) is not None
-    v, t = x[FIELDS.index(p.get("field"))], float(p.get("value"))
-    return {"lessOrEqual": v <= t, "greaterThan": v > t}[p.get("operator")]
-
-
 def walk(x):
-    node = tree.find(".//p:TreeModel/p:Node", ns)
-    while True:
-        child = next((c for c in node.findall("p:Node", ns) if holds(c, x)), None)
-        if child is None:
-            dist = {d.get("value"): float(d.get("recordCount"))
-                    for d in node.findall("p:ScoreDistribution", ns)}
-            total = sum(dist.values())
-            return node.get("score"), {k: v / total for k, v in dist.items()}
-        node = child
+    """Label and leaf record shares of the tree for x (pmml_tree.py)."""
+    node = pmml_tree.leaf(tree.find(".//p:TreeModel", ns), x, FIELDS)
+    dist = {d.get("value"): float(d.get("recordCount"))
+            for d in node.findall("p:ScoreDistribution", ns)}
+    total = sum(dist.values())
+    return node.get("score"), {k: v / total for k, v in dist.items()}
 
 
 expected_tree = [walk(r) for r in rows]
