@@ -2,9 +2,9 @@
 """A real Prometheus (Debian's prometheus) scrapes /metrics every second:
 its own parser accepts our exposition, and queries through its HTTP API
 (/api/v1/query) return our counters with the values the records published
-give: 400 records scored, 25 malformed, the model loaded, a latency
-histogram whose count is the records scored, lag per partition, and HTTP
-requests by route.
+give: 30,000 records scored, 25 malformed, the model loaded, a latency
+histogram whose count is the records scored, lag per partition (seen
+above 0 during a burst, 0 once caught up), and HTTP requests by route.
 """
 import json
 import os
@@ -19,6 +19,7 @@ from kafka import KafkaProducer
 if not shutil.which("prometheus"):
     h.skip("prometheus is not installed (scripts/deps.sh installs it)")
 
+RECORDS = 30000
 data = h.demo_data()
 broker = h.start_broker(partitions=2)
 server = h.start_server(broker.address)
@@ -26,14 +27,23 @@ pub = h.start(h.publisher(broker.address, "--once", "--no-data", "--models",
                           os.path.join(data, "demoDecisionTreeClassification.pmml")), "pub-model")
 h.check(pub.wait(30) == 0, "the tree published")
 h.wait_for("the model serving", lambda: h.http_get(server.port, "/stats")["name"] != "None")
-pub = h.start(h.publisher(broker.address, "--no-models", "--count", "400", "--data-interval", "0",
+pub = h.start(h.publisher(broker.address, "--no-models", "--count", str(RECORDS),
+                          "--data-interval", "0",
                           "--data-file", os.path.join(data, "winequality_demo.csv")), "pub-data")
-h.check(pub.wait(30) == 0, "400 records published")
+# While the burst is consumed, /metrics shows the backlog per partition.
+lags, deadline = [], time.time() + 60
+while (pub.poll() is None or h.scored(server.port) < RECORDS) and time.time() < deadline:
+    m = h.metrics(server.port)
+    lags.append(max((v for k, v in m.items() if k.startswith("modelserver_consumer_lag")), default=0))
+    time.sleep(0.005)
+h.check(pub.wait(30) == 0, f"{RECORDS} records published")
+h.check(max(lags) > 0, f"consumer lag seen while the burst was consumed (at most {max(lags):.0f}, "
+                       f"{len(lags)} scrapes)")
 prod = KafkaProducer(bootstrap_servers=broker.address, acks="all")
 for i in range(25):
     prod.send("models_data", b"\xff\xfenot a record %d" % i)
 prod.flush()
-h.wait_for("everything counted", lambda: h.scored(server.port) == 400 and h.metrics(server.port).get(
+h.wait_for("everything counted", lambda: h.scored(server.port) == RECORDS and h.metrics(server.port).get(
     'modelserver_records_total{outcome="malformed"}') == 25)
 
 work = h.tmpdir()
@@ -71,15 +81,15 @@ def value(expr):
 h.wait_for("Prometheus scraping us", lambda: value('up{job="modelserver"}') == 1, timeout=60)
 h.check(True, "Prometheus scrapes /metrics: up == 1")
 h.wait_for("a scrape after the records", lambda: value(
-    'modelserver_records_total{outcome="scored"}') == 400, timeout=30)
+    'modelserver_records_total{outcome="scored"}') == RECORDS, timeout=30)
 h.check(value('modelserver_records_total{outcome="malformed"}') == 25,
         "modelserver_records_total{outcome=malformed} is 25")
-h.check(value('modelserver_data_type_records_total{data_type="wine",outcome="scored"}') == 400,
-        "scored by data type: wine 400")
+h.check(value('modelserver_data_type_records_total{data_type="wine",outcome="scored"}') == RECORDS,
+        f"scored by data type: wine {RECORDS}")
 h.check(value('modelserver_model_loads_total{data_type="wine",outcome="loaded"}') == 1 and
         value('modelserver_model_updates_total{outcome="loaded"}') == 1, "one model loaded")
 h.check(value('modelserver_scoring_duration_seconds_count{model="demoDecisionTreeClassification"}')
-        == 400, "the latency histogram counts the 400 records")
+        == RECORDS, f"the latency histogram counts the {RECORDS} records")
 p99 = value('histogram_quantile(0.99, modelserver_scoring_duration_seconds_bucket)')
 h.check(p99 is not None and 0 < p99 < 0.1, f"histogram_quantile over our buckets: p99 {p99 * 1e6:.2f} us")
 lag = query('modelserver_consumer_lag')
