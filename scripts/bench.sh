@@ -30,3 +30,4 @@ else
     "tree=$demo/demoDecisionTreeClassification.pmml" 2>"$demo/e2e.log"
   run bench/footprint.py "$build" "$demo"/*.pmml
 fi
+run "$build/bench_accounting"

@@ -18,6 +18,7 @@ typedef struct store_entry {
     char data_type[STORE_NAME_MAX];
     served_model *current;          /* RCU-protected */
     store_type_counters counters;
+    uint64_t retired_scored;        /* by models swapped out (table mutex) */
     /* Load history, a ring under the table mutex (model updates are rare
      * and never on the scoring path). */
     store_load_event history[STORE_HISTORY];
@@ -97,7 +98,6 @@ void served_model_failed(served_model *sm) {
 
 void served_model_scored(served_model *sm, int64_t ns) {
     atomic_fetch_add_explicit(&sm->usage, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&sm->type->scored, 1, memory_order_relaxed);
     latency_histogram_add(&sm->latency, ns);
     atomic_fetch_add_explicit(&sm->total_ns, ns, memory_order_relaxed);
     int_fast64_t seen = atomic_load_explicit(&sm->min_ns, memory_order_relaxed);
@@ -141,6 +141,7 @@ int store_swap(store *s, const char *data_type, model *m,
         atomic_init(&sm->total_ns, stats->total_ns);
         atomic_init(&sm->min_ns, stats->usage ? stats->min_ns : INT64_MAX);
         atomic_init(&sm->max_ns, stats->max_ns);
+        sm->restored_usage = stats->usage;
     } else {
         sm->since_ms = clock_epoch_ms();
         atomic_init(&sm->min_ns, INT64_MAX);
@@ -148,12 +149,18 @@ int store_swap(store *s, const char *data_type, model *m,
 
     pthread_mutex_lock(&s->lock);
     served_model *old = e->current;
+    uint64_t at_swap = old ? atomic_load(&old->usage) : 0;
+    if (old) e->retired_scored += at_swap - old->restored_usage;
     rcu_assign_pointer(e->current, sm);
     pthread_mutex_unlock(&s->lock);
     if (old) {
         /* Wait until every scorer that could have read the old pointer has
-         * left its read-side critical section. */
+         * left its read-side critical section; then count what they added
+         * meanwhile (the type's count lags by those, never goes back). */
         urcu_memb_synchronize_rcu();
+        pthread_mutex_lock(&s->lock);
+        e->retired_scored += atomic_load(&old->usage) - at_swap;
+        pthread_mutex_unlock(&s->lock);
         served_free(old);
     }
     return 0;
@@ -173,7 +180,7 @@ static void fill_snapshot(const store_entry *e, store_snapshot *out) {
     memset(out, 0, sizeof *out);
     strcpy(out->data_type, e->data_type);
     out->unserved = atomic_load(&e->counters.unserved);
-    out->scored = atomic_load(&e->counters.scored);
+    out->scored = e->retired_scored;
     out->failed = atomic_load(&e->counters.failed);
     out->loads = e->loads;
     out->loads_failed = e->loads_failed;
@@ -182,6 +189,7 @@ static void fill_snapshot(const store_entry *e, store_snapshot *out) {
     out->has_model = 1;
     out->info = sm->info;
     read_stats(sm, &out->stats);
+    out->scored += out->stats.usage - sm->restored_usage;
     latency_histogram_read(&sm->latency, out->latency);
 }
 

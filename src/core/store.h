@@ -40,9 +40,10 @@ typedef struct model_info {
 } model_info;
 
 /* Counts of a data type that outlive its models (every model it ever
- * had): written by scorers with relaxed atomics. */
+ * had): written by scorers with relaxed atomics. (Records scored are the
+ * models' own usage counts, added up as models retire: one atomic less per
+ * record.) */
 typedef struct store_type_counters {
-    atomic_uint_fast64_t scored;
     atomic_uint_fast64_t failed;     /* the model could not score it */
     atomic_uint_fast64_t unserved;   /* arrived with no model */
 } store_type_counters;
@@ -69,6 +70,7 @@ typedef struct served_model {
     atomic_int_fast64_t min_ns;   /* INT64_MAX until the first record */
     atomic_int_fast64_t max_ns;
     latency_histogram latency;
+    uint64_t restored_usage;    /* usage it started with (a checkpoint) */
     store_type_counters *type;  /* its data type's counters (never freed) */
 } served_model;
 
@@ -100,8 +102,7 @@ void store_read_unlock(void);
  * record is then counted as unserved). Valid until store_read_unlock(). */
 served_model *store_current(store *s, const char *data_type);
 
-/* Adds one scored record to a model's statistics and histogram and to its
- * data type's count (lock-free). */
+/* Adds one scored record to a model's statistics and histogram (lock-free). */
 void served_model_scored(served_model *sm, int64_t duration_ns);
 
 /* Counts a record the model could not score (lock-free). */

@@ -127,6 +127,7 @@ static void restored_statistics_continue(void **state) {
     assert_int_equal(snap.stats.total_ns, 710);
     assert_int_equal(snap.stats.min_ns, 10);
     assert_int_equal(snap.stats.max_ns, 150);
+    assert_int_equal(snap.scored, 1); /* this process scored one of the 8 */
     store_free(s);
 }
 
