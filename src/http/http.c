@@ -109,6 +109,7 @@ static const char *allow_header(unsigned methods) {
 /* One request in progress: its route and the body read so far. */
 typedef struct request_ctx {
     int route;                /* index, or -1 */
+    int replied;              /* a reply was queued before the body */
     int too_large;
     char *body;
     size_t len, cap;
@@ -223,7 +224,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         ctx->route = -1;
         *req_cls = ctx;
         enum MHD_Result ret;
-        return begin(h, conn, url, method, ctx, &ret) ? ret : MHD_YES;
+        if (!begin(h, conn, url, method, ctx, &ret)) return MHD_YES;
+        ctx->replied = 1;
+        return ret;
+    }
+    if (ctx->replied) { /* 404, 405 or 413 went out: drop any body */
+        *upload_data_size = 0;
+        return MHD_YES;
     }
     if (*upload_data_size) {
         take_body(h, ctx, upload_data, *upload_data_size);

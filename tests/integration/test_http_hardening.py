@@ -25,6 +25,13 @@ for method, path, allow in (("DELETE", "/models", "GET, HEAD"), ("PUT", "/stats"
     status, headers, body = h.http(port, method, path)
     h.check(status == 405 and headers.get("allow") == allow and b'"error"' in body,
             f"{method} {path}: 405, Allow: {headers.get('allow')}")
+for method, path, want in (("POST", "/models", 405), ("POST", "/nope", 404),
+                           ("PUT", "/v2/models/wine/infer", 405)):
+    status, headers, body = h.http(port, method, path, b'{"a": 1}' * 100,
+                                   {"Content-Type": "application/json"})
+    h.check(status == want and b'"error"' in body,
+            f"{method} {path} with a body: {status}, the body dropped")
+h.check(h.http(port, "GET", "/stats")[0] == 200, "the server answers after those")
 status, headers, body = h.http(port, "HEAD", "/stats")
 h.check(status == 200 and body == b"" and int(headers["content-length"]) > 0,
         "HEAD /stats: 200, headers only")
@@ -103,7 +110,7 @@ time.sleep(1)
 diff = threads(other.pid) - threads(server.pid)
 h.check(diff == 3, f"--http-threads 4 runs 3 more threads than --http-threads 1 ({diff})")
 m = h.metrics(port)
-h.check(m.get('modelserver_http_requests_total{route="none",status="405"}', 0) == 5 and
+h.check(m.get('modelserver_http_requests_total{route="none",status="405"}', 0) == 7 and
         m.get('modelserver_http_requests_total{route="none",status="404"}', 0) >= 7 and
         m.get('modelserver_http_requests_total{route="v2_infer",status="413"}', 0) >= 2,
         "/metrics counts 404s, 405s and 413s by route")
