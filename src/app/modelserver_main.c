@@ -381,34 +381,33 @@ static int load_http_config(const config *cfg, int port, const char *engine_name
     return 0;
 }
 
-/* Starts announcing this instance (none when the instances topic is ""). */
-static int start_discovery(const config *cfg, const char *brokers, int port,
-                           const char *engine_name, engine *eng, discovery **out,
-                           ms_error *err) {
-    const char *topic = config_get(cfg, "kafka.instances_topic");
-    if (!topic || !topic[0]) return 0;
+/* Discovery's settings from the options (host is filled, dc points
+ * into it); dc->topic is NULL when the instances topic is "" (none). */
+static int load_discovery_config(const config *cfg, const char *engine_name,
+                                 discovery_config *dc, char *host, size_t host_len,
+                                 ms_error *err) {
     int64_t interval_ns;
     if (config_get_duration(cfg, "model_server.heartbeat_interval", &interval_ns, err))
         return -1;
-    char host[256] = "localhost";
+    if (interval_ns < 10000000)
+        return ms_error_set(err, "--heartbeat-interval must be at least 10 ms, not '%s'",
+                            config_get(cfg, "model_server.heartbeat_interval"));
+    const char *topic = config_get(cfg, "kafka.instances_topic");
     const char *advertised = config_get(cfg, "model_server.advertised_host");
     const char *bind = config_get(cfg, "model_server.bind");
-    if (advertised) snprintf(host, sizeof host, "%s", advertised);
-    else if (bind && bind[0] && strcmp(bind, "0.0.0.0") != 0)
-        snprintf(host, sizeof host, "%s", bind);
-    else gethostname(host, sizeof host - 1);
-    discovery_config dc = {
-        .brokers = brokers,
-        .topic = topic,
+    snprintf(host, host_len, "localhost");
+    if (advertised) snprintf(host, host_len, "%s", advertised);
+    else if (bind && bind[0] && strcmp(bind, "0.0.0.0") != 0) snprintf(host, host_len, "%s", bind);
+    else gethostname(host, host_len - 1);
+    *dc = (discovery_config){
+        .topic = topic && topic[0] ? topic : NULL,
         .interval_ms = interval_ns / 1000000,
         .host = host,
-        .port = port,
         .engine_name = engine_name,
         .store_name = "modelStore",
         .client_id = "modelserver",
     };
-    *out = discovery_start(&dc, eng, err);
-    return *out ? 0 : -1;
+    return 0;
 }
 
 static int run_server(int argc, char **argv) {
@@ -464,6 +463,16 @@ static int run_server(int argc, char **argv) {
         goto out;
     }
     if (kafka_set_properties(config_get(cfg, "kafka.properties"), &err)) {
+        log_error("server", "%s", err.msg);
+        rc = 2;
+        goto out;
+    }
+    http_config hc;
+    discovery_config dc;
+    char self_host[256];
+    if (load_http_config(cfg, (int)port, engine_kind_name(kind), &hc, &err) ||
+        load_discovery_config(cfg, engine_kind_name(kind), &dc, self_host,
+                              sizeof self_host, &err)) {
         log_error("server", "%s", err.msg);
         rc = 2;
         goto out;
@@ -528,19 +537,14 @@ static int run_server(int argc, char **argv) {
         log_error("server", "cannot start the engine: %s", err.msg);
         goto out;
     }
-    http_config hc;
-    if (load_http_config(cfg, (int)port, engine_kind_name(kind), &hc, &err)) {
-        log_error("server", "%s", err.msg);
-        rc = 2;
-        goto out;
-    }
     http_sources hs = {.store = models, .counters = &stats_counters, .engine = eng};
     if (!(http = http_start(&hc, &hs, &err))) {
         log_error("server", "%s", err.msg);
         goto out;
     }
-    if (start_discovery(cfg, brokers, http_port(http), engine_kind_name(kind), eng,
-                        &disc, &err)) {
+    dc.brokers = brokers;
+    dc.port = http_port(http);
+    if (dc.topic && !(disc = discovery_start(&dc, eng, &err))) {
         log_error("server", "%s", err.msg);
         goto out;
     }

@@ -114,6 +114,24 @@ h.check(m.get('modelserver_http_requests_total{route="none",status="405"}', 0) =
         m.get('modelserver_http_requests_total{route="none",status="404"}', 0) >= 7 and
         m.get('modelserver_http_requests_total{route="v2_infer",status="413"}', 0) >= 2,
         "/metrics counts 404s, 405s and 413s by route")
+# Discovery off: the instance knows only itself.
+alone = h.start_server(broker.address, "--instances-topic", "", name="alone")
+status, doc = h.http_json(alone.port, "GET", "/state/instances")
+h.check(status == 200 and [i["port"] for i in doc] == [alone.port] and
+        doc[0]["storeNames"] == ["modelStore"],
+        "--instances-topic \"\": /state/instances lists this instance alone")
+h.check(h.stop(alone) == 0, "stops cleanly")
+
+# Limits that make no sense are refused at start: exit 2 with the reason.
+import subprocess  # noqa: E402
+for args, text in ((["--http-threads", "0"], "--http-threads must be 1..64"),
+                   (["--http-max-body", "0"], "--http-max-body must be at least 1"),
+                   (["--http-timeout", "10ms"], "--http-timeout must be at least 1 second"),
+                   (["--heartbeat-interval", "1ms"], "--heartbeat-interval must be at least 10 ms")):
+    r = subprocess.run([f"{h.BUILD}/modelserver", "--brokers", broker.address, "--port",
+                        str(h.free_port()), *args], capture_output=True, text=True, timeout=60)
+    h.check(r.returncode == 2 and text in r.stderr,
+            f"{' '.join(args)}: exit {r.returncode}, '{text}'")
 for p in (server, other):
     h.check(h.stop(p) == 0, "stops cleanly")
 print("1 passed, 0 failed")
