@@ -18,7 +18,10 @@ import harness as h
 
 data = h.demo_data()
 broker = h.start_broker(partitions=6)
-beat = ["--heartbeat-interval", "500ms"]
+# Fast heartbeats, and a fast consumer group (as test_scaleout), so that
+# partitions move within seconds.
+beat = ["--heartbeat-interval", "500ms",
+        "--kafka-property", "session.timeout.ms=6000,heartbeat.interval.ms=500"]
 servers = [h.start_server(broker.address, *beat, "--advertised-host", "127.0.0.1",
                           *(["--engine", "store", "--threads", "2"] if i == 1 else []),
                           name=f"server{i}") for i in range(3)]
@@ -119,6 +122,17 @@ h.check(h.stop(servers[2]) == 0, "the third instance stops with SIGTERM")
 h.wait_for("the stopped instance gone", lambda: servers[2].port not in ports_seen(servers[0].port) and
            servers[2].port not in ports_seen(servers[1].port), timeout=10)
 h.check(True, f"its leave is seen {time.time() - t0:.1f}s after SIGTERM")
+
+
+def two_hold_all():
+    doc = instances(servers[0].port) or []
+    parts = sorted(p for i in doc for p in i["partitions"])
+    return doc if len(doc) == 2 and parts == list(range(6)) else None
+
+
+doc = h.wait_for("its partitions taken over", two_hold_all, timeout=30)
+h.check(True, f"the two left list its partitions within {time.time() - t0:.1f}s: "
+              f"{[(i['port'], i['partitions']) for i in doc]}")
 t0 = time.time()
 os.kill(servers[1].pid, signal.SIGKILL)
 servers[1].wait()
