@@ -38,3 +38,4 @@ else
     "tf=$demo/demoSoftmaxRegression.pb" 2>"$demo/e2e.log"
   run bench/footprint.py "$build" "$demo"/*.pmml "$demo"/*.pb
 fi
+run "$build/bench_accounting"

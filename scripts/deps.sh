@@ -12,6 +12,7 @@ packages=(
   kcat python3 python3-kafka curl libxml2-utils
   dpkg-dev man-db adduser golang-go golang-gopkg-yaml.v3-dev python3-yaml
   yamllint shellcheck
+  prometheus chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "telemetry/recent.h"
+
 typedef struct counters {
     atomic_uint_fast64_t records_received;
     atomic_uint_fast64_t records_scored;
@@ -31,6 +33,7 @@ typedef struct counters {
     atomic_uint_fast64_t influx_writes_failed;    /* write requests failed */
     /* Grafana set-up requests (telemetry/grafana.h) that failed. */
     atomic_uint_fast64_t grafana_requests_failed;
+    recent_ring recent;                       /* sampled recent predictions */
 } counters;
 
 static inline void counter_inc(atomic_uint_fast64_t *c) {

@@ -86,9 +86,11 @@ done
 grep -q 'operator="greaterThan"' "$tmp/a/demoDecisionTreeRegression.pmml" || fail "tree splits"
 
 # The CSV's format and values, then the fits, recomputed from the files.
-"$python" - "$tmp/a" "$tmp/a.log" "$(dirname "$0")" <<'EOF'
+PYTHONPATH="$(dirname "$0")" "$python" - "$tmp/a" "$tmp/a.log" "$(dirname "$0")" <<'EOF'
 import collections, re, sys
 import xml.etree.ElementTree as ET
+
+import pmml_tree
 
 outdir, log = sys.argv[1], open(sys.argv[2]).read()
 NAMES = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar",
@@ -172,24 +174,13 @@ r2 = float(reported(r"LinearRegression\.pmml: .* R\^2 ([0-9.]+)")[0])
 if abs(r_squared(pred) - r2) > 1e-5:
     fail("OLS R^2 reported %g, recomputed %g" % (r2, r_squared(pred)))
 
-# Tree walker: from the root, descend into the first child Node whose
-# predicate holds; the node where that stops gives the score.
-def holds(node, x):
-    pred = node.find("p:SimplePredicate", ns)
-    if pred is None:
-        return node.find("p:True", ns) is not None
-    v, t = x[NAMES.index(pred.get("field"))], float(pred.get("value"))
-    return {"lessOrEqual": v <= t, "greaterThan": v > t}[pred.get("operator")]
-
+# Tree walker (pmml_tree.py): from the root, descend into the first child
+# Node whose predicate holds; the node where that stops gives the score.
 def walk(root, x):
-    node = root.find("p:Node", ns)
-    if not holds(node, x):
+    node = pmml_tree.leaf(root, x, NAMES)
+    if node is None:
         fail("root predicate is false")
-    while True:
-        child = next((c for c in node.findall("p:Node", ns) if holds(c, x)), None)
-        if child is None:
-            return node.get("score")
-        node = child
+    return node.get("score")
 
 def depth(node):
     kids = node.findall("p:Node", ns)
