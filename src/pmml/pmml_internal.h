@@ -12,6 +12,7 @@
  *   pmml_fields.c     DataDictionary + MiningSchema -> field bindings (PMML
  *                     field name -> schema slot), target, class labels; the
  *                     model children every model type shares
+ *   pmml_array.c      Array / REAL-SparseArray elements -> doubles
  *   pmml_predicate.c  predicates -> flat array, three-valued evaluation
  *   pmml_normcont.c   NormContinuous, shared by model inputs and outputs
  *   pmml_math.c       normalizations, link inverses, argmax
@@ -21,6 +22,10 @@
  *   pmml_neural.c     NeuralNetwork compiler and scorer
  *   pmml_mining.c     MiningModel (Segmentation) compiler and scorer; its
  *                     segments' models come from the same table
+ *   pmml_bayes.c      NaiveBayesModel compiler and scorer
+ *   pmml_svm.c        SupportVectorMachineModel compiler and scorer
+ *   pmml_scorecard.c  Scorecard compiler and scorer
+ *   pmml_cluster.c    ClusteringModel (center-based) compiler and scorer
  *
  * A compiler gets a pmml_ctx whose fields are already bound, compiles its
  * model element into flat arrays and returns a core model. Adding a model
@@ -167,6 +172,21 @@ int pmml_classes_copy(pmml_ctx *ctx, const pmml_classes *src);
 
 void pmml_ctx_free(pmml_ctx *ctx);
 
+/* ---- pmml_array.c: Array and REAL-SparseArray ---------------------- */
+
+/* A growable run of doubles. */
+typedef struct pmml_values {
+    double *v;
+    size_t n, cap;
+} pmml_values;
+
+/* Appends the numbers of an Array element to v (checking its n). */
+int pmml_array_read(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v);
+
+/* Appends the n values of a REAL-SparseArray element (zeros but at its
+ * Indices) to v. */
+int pmml_sparse_read(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v);
+
 /* ---- pmml_predicate.c ------------------------------------------------ */
 
 /* PMML's three-valued logic: a comparison with a missing value is
@@ -189,8 +209,7 @@ typedef struct pmml_pred {
 typedef struct pmml_preds {
     pmml_pred *preds;
     size_t n, cap;
-    double *values;        /* members of SimpleSetPredicate arrays */
-    size_t nvalues, capvalues;
+    pmml_values values;    /* members of SimpleSetPredicate arrays */
 } pmml_preds;
 
 /* True when el is one of the predicate elements. */
@@ -238,6 +257,10 @@ model *pmml_regression_compile(pmml_ctx *ctx, const xmlNode *model_el);
 model *pmml_mining_compile(pmml_ctx *ctx, const xmlNode *model_el);
 model *pmml_neural_compile(pmml_ctx *ctx, const xmlNode *model_el);
 model *pmml_general_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_bayes_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_svm_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_scorecard_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_cluster_compile(pmml_ctx *ctx, const xmlNode *model_el);
 
 /* pmml_load.c: binds and compiles any model element by its name. */
 model *pmml_compile_model(pmml_ctx *ctx, const xmlNode *model_el);

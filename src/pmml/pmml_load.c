@@ -19,10 +19,14 @@ static const struct {
     const char *element;
     pmml_compiler compile;
 } compilers[] = {
+    {"ClusteringModel", pmml_cluster_compile},
     {"GeneralRegressionModel", pmml_general_compile},
     {"MiningModel", pmml_mining_compile},
+    {"NaiveBayesModel", pmml_bayes_compile},
     {"NeuralNetwork", pmml_neural_compile},
     {"RegressionModel", pmml_regression_compile},
+    {"Scorecard", pmml_scorecard_compile},
+    {"SupportVectorMachineModel", pmml_svm_compile},
     {"TreeModel", pmml_tree_compile},
 };
 

@@ -103,11 +103,12 @@ static void test_document_structure(void **state) {
         PMML_HEAD(TARGET_CONTINUOUS)
         "<AssociationModel functionName=\"associationRules\">\n"
         MINING_SCHEMA "</AssociationModel>\n</PMML>\n";
-    char want[200];
+    char want[300];
     snprintf(want, sizeof want,
              "PMML line %d: AssociationModel is not supported (supported "
-             "models: GeneralRegressionModel, MiningModel, NeuralNetwork, "
-             "RegressionModel, TreeModel)",
+             "models: ClusteringModel, GeneralRegressionModel, MiningModel, "
+             "NaiveBayesModel, NeuralNetwork, RegressionModel, Scorecard, "
+             "SupportVectorMachineModel, TreeModel)",
              line_of(other_model, "<AssociationModel"));
     expect_error_str(other_model, want);
 
