@@ -1,0 +1,304 @@
+/*
+ * test_pmml_scorecard_cluster.c - hand-written Scorecard and
+ * ClusteringModel documents.
+ *
+ * Every expected value is worked out by hand from the PMML 4.4 formulas
+ * written next to it; none comes from running our evaluator.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "pmml_test.h"
+
+#define U NAN
+
+/* ---- Scorecard ---------------------------------------------------------- */
+
+/* initialScore 10. Characteristic on a: missing 1, a < 0 2, a >= 0 5.
+ * Characteristic on b: b <= 10 -3, b in {11, 12} 7, b > 10 4 (no missing
+ * attribute). */
+static const char scorecard[] =
+    PMML_HEAD(TARGET_CONTINUOUS)
+    "<Scorecard functionName=\"regression\" initialScore=\"10\" "
+    "useReasonCodes=\"true\" reasonCodeAlgorithm=\"pointsBelow\" "
+    "baselineMethod=\"other\">\n" MINING_SCHEMA
+    "<Characteristics>\n"
+    "<Characteristic name=\"ca\" reasonCode=\"RA\" baselineScore=\"0\">\n"
+    "<Attribute partialScore=\"1\"><SimplePredicate field=\"a\" "
+    "operator=\"isMissing\"/></Attribute>\n"
+    "<Attribute partialScore=\"2\"><SimplePredicate field=\"a\" "
+    "operator=\"lessThan\" value=\"0\"/></Attribute>\n"
+    "<Attribute partialScore=\"5\"><True/></Attribute>\n"
+    "</Characteristic>\n"
+    "<Characteristic name=\"cb\" reasonCode=\"RB\" baselineScore=\"0\">\n"
+    "<Attribute partialScore=\"-3\"><SimplePredicate field=\"b\" "
+    "operator=\"lessOrEqual\" value=\"10\"/></Attribute>\n"
+    "<Attribute partialScore=\"7\"><SimpleSetPredicate field=\"b\" "
+    "booleanOperator=\"isIn\"><Array type=\"real\" n=\"2\">11 12</Array>"
+    "</SimpleSetPredicate></Attribute>\n"
+    "<Attribute partialScore=\"4\"><SimplePredicate field=\"b\" "
+    "operator=\"greaterThan\" value=\"10\"/></Attribute>\n"
+    "</Characteristic>\n"
+    "</Characteristics>\n</Scorecard>\n</PMML>\n";
+
+static void test_scorecard(void **state) {
+    (void)state;
+    model *m = must_load(scorecard);
+    assert_int_equal(m->nclasses, 0);
+    assert_float_equal(value_of(m, 1, 5, U), 10 + 5 - 3, 0);
+    assert_float_equal(value_of(m, -1, 20, U), 10 + 2 + 4, 0);
+    assert_float_equal(value_of(m, -1, 12, U), 10 + 2 + 7, 0);
+    /* a missing: the isMissing attribute. */
+    assert_float_equal(value_of(m, U, 20, U), 10 + 1 + 4, 0);
+    /* b missing: every b predicate is UNKNOWN, none matches: no score. */
+    model_output out = {0};
+    ms_error err;
+    assert_int_equal(score3(m, 1, U, U, &out, &err), -1);
+    char want[100];
+    snprintf(want, sizeof want, "no Attribute of the Characteristic at line "
+                                "%d matches",
+             line_of(scorecard, "<Characteristic name=\"cb\""));
+    assert_non_null(strstr(err.msg, want));
+    model_free(m);
+}
+
+static void test_scorecard_rejects(void **state) {
+    (void)state;
+    static const char complex[] =
+        PMML_HEAD(TARGET_CONTINUOUS)
+        "<Scorecard functionName=\"regression\">" MINING_SCHEMA
+        "<Characteristics><Characteristic>\n<Attribute><True/>\n"
+        "<ComplexPartialScore><FieldRef field=\"a\"/></ComplexPartialScore>"
+        "</Attribute></Characteristic></Characteristics></Scorecard></PMML>";
+    char want[100];
+    snprintf(want, sizeof want, "PMML line %d: ComplexPartialScore inside "
+                                "Attribute is not supported",
+             line_of(complex, "<ComplexPartialScore"));
+    expect_rejected(complex, want);
+    expect_rejected(PMML_HEAD(TARGET_CONTINUOUS)
+                    "<Scorecard functionName=\"regression\">" MINING_SCHEMA
+                    "<Characteristics><Characteristic/></Characteristics>"
+                    "</Scorecard></PMML>",
+                    "Characteristic has no Attribute");
+    expect_rejected(PMML_HEAD(TARGET_CONTINUOUS)
+                    "<Scorecard functionName=\"classification\">"
+                    MINING_SCHEMA "</Scorecard></PMML>",
+                    "functionName 'classification' is not supported");
+}
+
+/* ---- ClusteringModel ---------------------------------------------------- */
+
+#define CLUSTER_SCHEMA                                                     \
+    "<MiningSchema><MiningField name=\"a\"/><MiningField name=\"b\"/>"     \
+    "<MiningField name=\"c\"/></MiningSchema>\n"
+
+/* Centres over (a, b): cluster id "7" at (0, 0), the second (no id, so
+ * labelled "2") at (3.4, 1.4). Field weights 1. */
+#define CLUSTERING(MEASURE)                                                \
+    PMML_HEAD("")                                                          \
+    "<ClusteringModel functionName=\"clustering\" "                        \
+    "modelClass=\"centerBased\" numberOfClusters=\"2\">\n" CLUSTER_SCHEMA  \
+    "<ComparisonMeasure kind=\"distance\">" MEASURE "</ComparisonMeasure>" \
+    "\n<ClusteringField field=\"a\"/><ClusteringField field=\"b\"/>\n"     \
+    "<ClusteringField field=\"c\" isCenterField=\"false\"/>\n"             \
+    "<Cluster id=\"7\" size=\"10\"><Array type=\"real\" n=\"2\">0 0"       \
+    "</Array></Cluster>\n"                                                 \
+    "<Cluster><Partition name=\"p\"/><Array type=\"real\">3.4 1.4</Array>" \
+    "</Cluster>\n"                                                         \
+    "</ClusteringModel>\n</PMML>\n"
+
+static void expect_cluster(const model *m, double a, double b,
+                           const char *label) {
+    double probs[2];
+    model_output out = {.probabilities = probs};
+    ms_error err;
+    if (score3(m, a, b, 99, &out, &err) < 0) fail_msg("score: %s", err.msg);
+    assert_string_equal(m->class_labels[out.label_index], label);
+    assert_float_equal(out.value, label[0] - '0', 0);
+    assert_float_equal(probs[out.label_index], 1, 0);
+    assert_float_equal(probs[1 - out.label_index], 0, 0);
+}
+
+static void test_cluster_measures(void **state) {
+    (void)state;
+    /* x = (1.4, 1.4): differences to "7" are (1.4, 1.4), to "2" (2, 0).
+     *   cityBlock   7: 2.8                 2: 2      -> 2
+     *   chebychev   7: 1.4                 2: 2      -> 7
+     *   euclidean   7: sqrt(3.92) = 1.98   2: 2      -> 7
+     *   sqEuclidean 7: 3.92                2: 4      -> 7
+     *   minkowski 1 = cityBlock                      -> 2
+     *   minkowski 3 7: (2*1.4^3)^(1/3) = 1.764  2: 2 -> 7 */
+    static const struct {
+        const char *doc, *label;
+    } cases[] = {
+        {CLUSTERING("<cityBlock/>"), "2"},
+        {CLUSTERING("<chebychev/>"), "7"},
+        {CLUSTERING("<euclidean/>"), "7"},
+        {CLUSTERING("<squaredEuclidean/>"), "7"},
+        {CLUSTERING("<minkowski p-parameter=\"1\"/>"), "2"},
+        {CLUSTERING("<minkowski p-parameter=\"3\"/>"), "7"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        model *m = must_load(cases[i].doc);
+        assert_int_equal(m->nclasses, 2);
+        assert_string_equal(m->class_labels[0], "7");
+        assert_string_equal(m->class_labels[1], "2");
+        expect_cluster(m, 1.4, 1.4, cases[i].label);
+        model_free(m);
+    }
+}
+
+static void test_cluster_missing(void **state) {
+    (void)state;
+    model *m = must_load(CLUSTERING("<euclidean/>"));
+    /* b missing: only a counts. a = 3: |3 - 0| = 3 vs |3 - 3.4| = 0.4
+     * (times the same adjustment 2/1 for both) -> "2". */
+    expect_cluster(m, 3, U, "2");
+    /* a missing, b = 0.2: 0.2 vs 1.2 -> "7". */
+    expect_cluster(m, U, 0.2, "7");
+    /* Every center field missing (c is not one): no prediction. */
+    model_output out = {0};
+    ms_error err;
+    assert_int_equal(score3(m, U, U, 1, &out, &err), -1);
+    assert_non_null(strstr(err.msg, "every input is missing"));
+    model_free(m);
+}
+
+/* Field-level compare functions and weights, one center field a:
+ * "1" at a = 0, "2" at a = 3. */
+#define CLUSTERING_A(FIELD)                                                \
+    PMML_HEAD("")                                                          \
+    "<ClusteringModel functionName=\"clustering\" "                        \
+    "modelClass=\"centerBased\">\n" CLUSTER_SCHEMA                         \
+    "<ComparisonMeasure kind=\"distance\"><cityBlock/>"                    \
+    "</ComparisonMeasure>\n" FIELD "\n"                                    \
+    "<MissingValueWeights><Array type=\"real\">2</Array>"                  \
+    "</MissingValueWeights>\n"                                             \
+    "<Cluster><Array type=\"real\">0</Array></Cluster>\n"                  \
+    "<Cluster><Array type=\"real\">3</Array></Cluster>\n"                  \
+    "</ClusteringModel>\n</PMML>\n"
+
+static void test_cluster_compare_functions(void **state) {
+    (void)state;
+    /* gaussSim, s = 1, at a = 0: "1" exp(0) = 1, "2" exp(-ln2 * 9) =
+     * 2^-9: a distance of similarities, so the smaller, "2", wins. */
+    model *m = must_load(CLUSTERING_A("<ClusteringField field=\"a\" "
+                                      "compareFunction=\"gaussSim\" "
+                                      "similarityScale=\"1\"/>"));
+    expect_cluster(m, 0, U, "2");
+    model_free(m);
+    /* delta: 0 when equal, else 1. a = 3: "1" 1, "2" 0 -> "2"; a = 1:
+     * both 1, the first wins the tie -> "1". */
+    m = must_load(CLUSTERING_A("<ClusteringField field=\"a\" "
+                               "compareFunction=\"delta\"/>"));
+    expect_cluster(m, 3, U, "2");
+    expect_cluster(m, 1, U, "1");
+    model_free(m);
+    /* equal: 1 when equal. a = 3: "1" 0, "2" 1 -> "1". */
+    m = must_load(CLUSTERING_A("<ClusteringField field=\"a\" "
+                               "compareFunction=\"equal\"/>"));
+    expect_cluster(m, 3, U, "1");
+    model_free(m);
+    /* absDiff (default) with a weight: a = 1: 1*w vs 2*w -> "1". */
+    m = must_load(CLUSTERING_A("<ClusteringField field=\"a\" "
+                               "fieldWeight=\"5\"/>"));
+    expect_cluster(m, 1, U, "1");
+    expect_cluster(m, 2, U, "2");
+    model_free(m);
+}
+
+/* Binary similarity over (a, b, c): "1" at (1, 1, 0), "2" at (0, 1, 1). */
+#define CLUSTERING_BINARY(MEASURE)                                         \
+    PMML_HEAD("")                                                          \
+    "<ClusteringModel functionName=\"clustering\" "                        \
+    "modelClass=\"centerBased\">\n" CLUSTER_SCHEMA                         \
+    "<ComparisonMeasure kind=\"similarity\">" MEASURE                      \
+    "</ComparisonMeasure>\n<ClusteringField field=\"a\"/>"                 \
+    "<ClusteringField field=\"b\"/><ClusteringField field=\"c\"/>\n"       \
+    "<Cluster><Array type=\"real\">1 1 0</Array></Cluster>\n"              \
+    "<Cluster><Array type=\"real\">0 1 1</Array></Cluster>\n"              \
+    "</ClusteringModel>\n</PMML>\n"
+
+static void expect_cluster3(const model *m, double a, double b, double c,
+                            const char *label) {
+    model_output out = {0};
+    ms_error err;
+    if (score3(m, a, b, c, &out, &err) < 0) fail_msg("score: %s", err.msg);
+    assert_string_equal(m->class_labels[out.label_index], label);
+}
+
+static void test_cluster_similarity(void **state) {
+    (void)state;
+    /* x = (0, 0, 1): against "1": a11 0, a10 1 (c), a01 2 (a, b), a00 0;
+     * against "2": a11 1 (c), a01 1 (b), a00 1 (a).
+     *   jaccard a11/(a11+a10+a01):  "1" 0/3, "2" 1/2          -> 2
+     *   simpleMatching (a11+a00)/n: "1" 0/3, "2" 2/3          -> 2
+     *   tanimoto (a11+a00)/(a11+2(a10+a01)+a00):
+     *                               "1" 0/6, "2" 2/4          -> 2
+     *   binarySimilarity with c10 = 1 and every d 1, so it counts only
+     *   record-1/centre-0 pairs: "1" 1/3, "2" 0/3             -> 1 */
+    static const struct {
+        const char *doc, *label;
+    } cases[] = {
+        {CLUSTERING_BINARY("<jaccard/>"), "2"},
+        {CLUSTERING_BINARY("<simpleMatching/>"), "2"},
+        {CLUSTERING_BINARY("<tanimoto/>"), "2"},
+        {CLUSTERING_BINARY("<binarySimilarity c00-parameter=\"0\" "
+                           "c01-parameter=\"0\" c10-parameter=\"1\" "
+                           "c11-parameter=\"0\" d00-parameter=\"1\" "
+                           "d01-parameter=\"1\" d10-parameter=\"1\" "
+                           "d11-parameter=\"1\"/>"), "1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        model *m = must_load(cases[i].doc);
+        expect_cluster3(m, 0, 0, 1, cases[i].label);
+        model_free(m);
+    }
+    /* Similarities need binary inputs: 0.5 and missing are refused. */
+    model *m = must_load(CLUSTERING_BINARY("<jaccard/>"));
+    model_output out = {0};
+    ms_error err;
+    assert_int_equal(score3(m, 0.5, 0, 1, &out, &err), -1);
+    assert_non_null(strstr(err.msg, "needs every input 0 or 1"));
+    assert_int_equal(score3(m, U, 0, 1, &out, &err), -1);
+    model_free(m);
+}
+
+static void test_cluster_rejects(void **state) {
+    (void)state;
+    expect_rejected(PMML_HEAD("")
+                    "<ClusteringModel functionName=\"clustering\" "
+                    "modelClass=\"distributionBased\">" CLUSTER_SCHEMA
+                    "</ClusteringModel></PMML>",
+                    "modelClass 'distributionBased' is not supported");
+    expect_rejected(CLUSTERING_A("<ClusteringField field=\"a\" "
+                                 "compareFunction=\"table\"/>"),
+                    "compareFunction 'table' is not supported");
+    expect_rejected(CLUSTERING_A("<ClusteringField field=\"a\" "
+                                 "compareFunction=\"gaussSim\"/>"),
+                    "gaussSim needs a similarityScale > 0");
+    expect_rejected(CLUSTERING_BINARY("<euclidean/>"),
+                    "euclidean is not a similarity measure");
+    /* Two center fields, one-value centres. */
+    expect_rejected(CLUSTERING_A("<ClusteringField field=\"a\"/>"
+                                 "<ClusteringField field=\"b\"/>"),
+                    "Cluster centre has 1 values for 2 center fields");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scorecard),
+        cmocka_unit_test(test_scorecard_rejects),
+        cmocka_unit_test(test_cluster_measures),
+        cmocka_unit_test(test_cluster_missing),
+        cmocka_unit_test(test_cluster_compare_functions),
+        cmocka_unit_test(test_cluster_similarity),
+        cmocka_unit_test(test_cluster_rejects),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
