@@ -14,6 +14,10 @@
  *                     model children every model type shares
  *   pmml_array.c      Array / REAL-SparseArray elements -> doubles
  *   pmml_predicate.c  predicates -> flat array, three-valued evaluation
+ *   pmml_expr.c       expressions (DerivedField, DefineFunction bodies)
+ *   pmml_prep.c       what happens around a model: MiningField treatments
+ *                     (replacement, validity, outliers), derived fields,
+ *                     Targets; a wrapper model that applies them
  *   pmml_normcont.c   NormContinuous, shared by model inputs and outputs
  *   pmml_math.c       normalizations, link inverses, argmax
  *   pmml_tree.c       TreeModel compiler and scorer
@@ -44,6 +48,7 @@
 
 #include "core/error.h"
 #include "core/model.h"
+#include "core/record.h"
 #include "core/schema.h"
 
 /* Limits on what a document may be; beyond them it is rejected unread. */
@@ -51,12 +56,21 @@
 #define PMML_MAX_DEPTH 200         /* element nesting (libxml2 stops at 256) */
 #define PMML_MAX_ELEMENTS 2000000  /* more than any 64 MiB model needs */
 
-/* One MiningField of the model, bound to the data type's schema. */
+/* Derived fields live in the scoring buffer after every record slot, so
+ * a record field bound later (open schemas grow) cannot collide with one. */
+#define PMML_DERIVED_BASE RECORD_MAX_FEATURES
+
+/* One field the model may read: a MiningField bound to the data type's
+ * schema, or a derived field (LocalTransformations, TransformationDictionary,
+ * or an enclosing model's) with its slot in the scoring buffer. */
 typedef struct pmml_field {
     const char *name;   /* owned by the load context's string pool */
-    int slot;           /* schema slot for active fields, else -1 */
+    int slot;           /* schema or buffer slot; -1 for non-active fields */
     int line;           /* of the MiningField, for messages */
+    int derived;        /* a derived field: slot >= PMML_DERIVED_BASE */
 } pmml_field;
+
+typedef struct pmml_prep pmml_prep;   /* pmml_prep.c */
 
 /* Class labels of a classifier, in the order the model reports them. */
 typedef struct pmml_classes {
@@ -75,6 +89,11 @@ typedef struct pmml_ctx {
     xmlChar **strings;              /* attribute values handed out by */
     size_t nstrings, capstrings;    /* pmml_attr(), freed at the end */
     const xmlNode *dictionary;      /* the DataDictionary element */
+    const xmlNode *transforms;      /* TransformationDictionary, or NULL */
+    pmml_prep *prep;                /* what the model being compiled does
+                                       to its inputs and target */
+    size_t nderived;                /* derived slots in use on the path of
+                                       enclosing models */
     pmml_field *fields;             /* MiningSchema of the model */
     size_t nfields, nfields_cap;
     const char *target;             /* target field name, or NULL */
@@ -247,6 +266,69 @@ int pmml_normcont_compile(pmml_ctx *ctx, const xmlNode *el, int inverse,
 double pmml_normcont_eval(const pmml_normcont *nc, double x);
 
 void pmml_normcont_free(pmml_normcont *nc);
+
+/* ---- pmml_expr.c: expressions ---------------------------------------- */
+
+typedef struct pmml_enode {
+    uint8_t op;             /* enum op in pmml_expr.c */
+    uint8_t invalid;        /* Apply invalidValueTreatment */
+    uint16_t fn;            /* Apply: the built-in */
+    int32_t slot;           /* the field read */
+    uint32_t first, count;  /* Apply arguments: kids[first ..] */
+    uint32_t aux, naux;     /* data[] range, or index into norms[] */
+    double value;           /* Constant, NormDiscrete value */
+    double missing_to;      /* mapMissingTo, NaN when none */
+    double dflt;            /* defaultValue, NaN when none */
+} pmml_enode;
+
+/* The expressions of one model, nodes in evaluation order. */
+typedef struct pmml_exprs {
+    pmml_enode *nodes;
+    size_t n, cap;
+    uint32_t *kids;
+    size_t nkids, capkids;
+    pmml_values data;
+    pmml_normcont *norms;
+    size_t nnorms, capnorms;
+} pmml_exprs;
+
+/* Compiles expression element el (Constant, FieldRef, NormContinuous,
+ * NormDiscrete, Discretize, MapValues, Apply); *root is its node. */
+int pmml_expr_compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
+                      uint32_t *root);
+
+/* Value of node root over buffer x; NaN is missing. Sets *invalid when
+ * an Apply with invalidValueTreatment="returnInvalid" went invalid. */
+double pmml_expr_eval(const pmml_exprs *e, uint32_t root, const double *x,
+                      int *invalid);
+
+void pmml_exprs_free(pmml_exprs *e);
+
+/* ---- pmml_prep.c: inputs and target around a model -------------------- */
+
+/* Starts the preparation of the model about to be bound (ctx->prep). */
+int pmml_prep_begin(pmml_ctx *ctx, const xmlNode *model_el);
+
+/* Records the treatments of active MiningField mf (DataField df, schema
+ * slot): missing-value replacement, validity from df's Values and
+ * Intervals, invalidValueTreatment, outliers. */
+int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
+                    int slot);
+
+/* Reads the model's Targets. */
+int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets);
+
+/* Compiles DerivedField df into the model's preparation, giving it the
+ * next derived slot and adding it to ctx->fields. */
+int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot);
+
+/* Wraps the compiled model m in its preparation (or returns m as it is
+ * when there is nothing to do) and ends ctx->prep. NULL on failure (m is
+ * freed). */
+model *pmml_prep_finish(pmml_ctx *ctx, model *m);
+
+/* Drops ctx->prep after a failed compile. */
+void pmml_prep_abort(pmml_ctx *ctx);
 
 /* ---- model compilers ------------------------------------------------- */
 

@@ -56,13 +56,16 @@ static const xmlNode *find_model(pmml_ctx *ctx, const xmlNode *root) {
         if (pmml_is(c, "DataDictionary")) {
             ctx->dictionary = c;
         } else if (pmml_is(c, "TransformationDictionary")) {
-            /* Derived fields and functions are not implemented yet; an
-             * empty dictionary changes nothing. */
-            const xmlNode *d = pmml_elem(c->children);
-            if (d) {
-                pmml_unsupported(ctx, d);
-                return NULL;
+            /* Its fields and functions compile where they are used. */
+            for (const xmlNode *d = pmml_elem(c->children); d;
+                 d = pmml_elem(d->next)) {
+                if (!pmml_is(d, "DerivedField") &&
+                    !pmml_is(d, "DefineFunction")) {
+                    pmml_unsupported(ctx, d);
+                    return NULL;
+                }
             }
+            ctx->transforms = c;
         } else if (!ctx->dictionary) {
             pmml_fail(ctx, c, "%s before the DataDictionary", c->name);
             return NULL;
@@ -93,22 +96,43 @@ model *pmml_compile_model(pmml_ctx *ctx, const xmlNode *model_el) {
         reject_model(ctx, model_el);
         return NULL;
     }
-    if (pmml_bind_model(ctx, model_el) < 0) return NULL;
-    return compile(ctx, model_el);
+    if (pmml_prep_begin(ctx, model_el) < 0) return NULL;
+    if (pmml_bind_model(ctx, model_el) < 0) {
+        pmml_prep_abort(ctx);
+        return NULL;
+    }
+    return pmml_prep_finish(ctx, compile(ctx, model_el));
+}
+
+/* The enclosing model's derived fields, which a segment may read. */
+static int inherit_derived(pmml_ctx *ctx, const pmml_field *fields,
+                           size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!fields[i].derived) continue;
+        if (pmml_grow(ctx, (void **)&ctx->fields, &ctx->nfields_cap,
+                      ctx->nfields + 1, sizeof *ctx->fields) < 0)
+            return -1;
+        ctx->fields[ctx->nfields++] = fields[i];
+    }
+    return 0;
 }
 
 /* A segment's model has a MiningSchema of its own but predicts the same
- * target: it starts from the enclosing model's target and a copy of its
- * labels, and the enclosing model's bindings come back afterwards. */
+ * target: it starts from the enclosing model's target, a copy of its
+ * labels and its derived fields, and the enclosing model's bindings and
+ * preparation come back afterwards. */
 model *pmml_compile_nested(pmml_ctx *ctx, const xmlNode *model_el) {
     pmml_field *fields = ctx->fields;
     size_t nfields = ctx->nfields, cap = ctx->nfields_cap;
     pmml_classes classes = ctx->classes;
+    pmml_prep *prep = ctx->prep;
+    size_t nderived = ctx->nderived;
     model *m = NULL;
     ctx->fields = NULL;
     ctx->nfields = ctx->nfields_cap = 0;
     memset(&ctx->classes, 0, sizeof ctx->classes);
-    if (pmml_classes_copy(ctx, &classes) == 0)
+    if (pmml_classes_copy(ctx, &classes) == 0 &&
+        inherit_derived(ctx, fields, nfields) == 0)
         m = pmml_compile_model(ctx, model_el);
     free(ctx->fields);
     pmml_classes_free(&ctx->classes);
@@ -116,6 +140,8 @@ model *pmml_compile_nested(pmml_ctx *ctx, const xmlNode *model_el) {
     ctx->nfields = nfields;
     ctx->nfields_cap = cap;
     ctx->classes = classes;
+    ctx->prep = prep;
+    ctx->nderived = nderived;
     return m;
 }
 

@@ -102,13 +102,14 @@ static void test_regression_rejects(void **state) {
         "NumericPredictor coefficient='x1' is not a number");
     assert_rejected(
         REGRESSION("", "<Targets><Target field=\"y\" rescaleFactor=\"2\"/>"
+                       "<Target field=\"z\"/>"
                        "</Targets>\n<RegressionTable intercept=\"1\"/>\n"),
-        "Target rescaleFactor/rescaleConstant is not supported yet");
+        "only one Target (that of the predicted field) is supported");
     assert_rejected(
         REGRESSION("", "<LocalTransformations><DerivedField name=\"d\"/>"
                        "</LocalTransformations>\n"
                        "<RegressionTable intercept=\"1\"/>\n"),
-        "DerivedField inside LocalTransformations is not supported");
+        "DerivedField 'd' has no expression");
 }
 
 /* ---- Predicates ------------------------------------------------------ */

@@ -114,10 +114,10 @@ static void test_document_structure(void **state) {
 
     expect_error_str(
         PMML_HEAD(TARGET_CONTINUOUS)
-        "<TransformationDictionary><DerivedField name=\"d\"/>"
+        "<TransformationDictionary><Lag/>"
         "</TransformationDictionary>\n"
         "<TreeModel functionName=\"regression\"/>\n</PMML>\n",
-        "DerivedField inside TransformationDictionary is not supported");
+        "Lag inside TransformationDictionary is not supported");
     expect_error_str("<Model/>", "PMML line 1: the root element is Model, "
                                  "not PMML");
     expect_error_str("<PMML><Header/><RegressionModel/></PMML>",
@@ -153,15 +153,21 @@ static void test_field_binding(void **state) {
         "<TreeModel functionName=\"regression\"><MiningSchema>"
         "<MiningField name=\"a\" outliers=\"asMissingValues\"/>"
         "</MiningSchema><Node score=\"1\"><True/></Node></TreeModel></PMML>",
-        "MiningField outliers 'asMissingValues' is not supported");
+        "outliers 'asMissingValues' needs lowValue or highValue");
+    expect_error_str(
+        PMML_HEAD(TARGET_CONTINUOUS)
+        "<TreeModel functionName=\"regression\"><MiningSchema>"
+        "<MiningField name=\"a\" outliers=\"clamp\"/>"
+        "</MiningSchema><Node score=\"1\"><True/></Node></TreeModel></PMML>",
+        "MiningField outliers 'clamp' is not supported");
     expect_error_str(
         "<PMML><DataDictionary>"
         "<DataField name=\"a\" optype=\"continuous\">"
-        "<Interval closure=\"closedClosed\" leftMargin=\"0\"/></DataField>"
+        "<Interval leftMargin=\"0\"/></DataField>"
         "</DataDictionary><TreeModel functionName=\"regression\">"
         "<MiningSchema><MiningField name=\"a\"/></MiningSchema>"
         "<Node score=\"1\"><True/></Node></TreeModel></PMML>",
-        "DataField 'a' declares Interval");
+        "Interval has no closure attribute");
 }
 
 /* A regression tree of n Nodes, each the only child of the one before;
