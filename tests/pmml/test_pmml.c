@@ -442,10 +442,14 @@ static void test_tree_rejects(void **state) {
     assert_null(load_str(unknown_field, &err));
     assert_string_equal(err.msg, want);
 
-    assert_rejected(STRATEGY_TREE("defaultChild", "returnNullPrediction"),
-                    "TreeModel missingValueStrategy 'defaultChild' is not "
+    assert_rejected(STRATEGY_TREE("aggregateNodes", "returnNullPrediction"),
+                    "missingValueStrategy 'aggregateNodes' applies to "
+                    "classification trees only");
+    assert_rejected(STRATEGY_TREE("guess", "returnNullPrediction"),
+                    "TreeModel missingValueStrategy 'guess' is not "
                     "supported (supported: none, nullPrediction, "
-                    "lastPrediction)");
+                    "lastPrediction, defaultChild, weightedConfidence, "
+                    "aggregateNodes)");
     assert_rejected(STRATEGY_TREE("none", "returnFirst"),
                     "noTrueChildStrategy 'returnFirst' is not supported");
     assert_rejected(
