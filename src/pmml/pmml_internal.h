@@ -94,6 +94,8 @@ typedef struct pmml_ctx {
                                        to its inputs and target */
     size_t nderived;                /* derived slots in use on the path of
                                        enclosing models */
+    int depth;                      /* of the model being compiled: 0 is
+                                       the document's, segments deeper */
     pmml_field *fields;             /* MiningSchema of the model */
     size_t nfields, nfields_cap;
     const char *target;             /* target field name, or NULL */
@@ -303,6 +305,37 @@ double pmml_expr_eval(const pmml_exprs *e, uint32_t root, const double *x,
                       int *invalid);
 
 void pmml_exprs_free(pmml_exprs *e);
+
+/* ---- pmml_output.c: OutputFields ------------------------------------- */
+
+typedef struct pmml_outfield {
+    int feature;            /* enum feature in pmml_output.c */
+    int class_index;        /* probability: the class, -1 the predicted */
+    uint32_t root;          /* transformedValue: its expression */
+    int32_t slot;           /* where later expressions read it */
+} pmml_outfield;
+
+typedef struct pmml_outputs {
+    pmml_outfield *fields;
+    size_t n, cap;
+    char **names;           /* strdup'ed, for model->output_names */
+    size_t capnames;
+} pmml_outputs;
+
+/* Compiles the OutputFields of output for model m (already compiled),
+ * giving each the next derived slot (*nhigh counts them) and adding it to
+ * ctx->fields; expressions go into e. */
+int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
+                        const xmlNode *output, const model *m,
+                        int clustering, size_t *nhigh);
+
+/* Fills out->outputs (and output_strings, if given) from the prediction
+ * in out, writing each value to its slot of buf too. out->probabilities
+ * must be set for a classifier. */
+void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
+                      const model *m, double *buf, model_output *out);
+
+void pmml_outputs_free(pmml_outputs *o);
 
 /* ---- pmml_prep.c: inputs and target around a model -------------------- */
 

@@ -131,9 +131,11 @@ model *pmml_compile_nested(pmml_ctx *ctx, const xmlNode *model_el) {
     ctx->fields = NULL;
     ctx->nfields = ctx->nfields_cap = 0;
     memset(&ctx->classes, 0, sizeof ctx->classes);
+    ctx->depth++;
     if (pmml_classes_copy(ctx, &classes) == 0 &&
         inherit_derived(ctx, fields, nfields) == 0)
         m = pmml_compile_model(ctx, model_el);
+    ctx->depth--;
     free(ctx->fields);
     pmml_classes_free(&ctx->classes);
     ctx->fields = fields;

@@ -11,8 +11,9 @@
  * highValue); the model's derived fields (LocalTransformations eagerly,
  * TransformationDictionary fields when first referenced); and its Target
  * (min/max clamp, rescaleFactor and rescaleConstant, castInteger, and
- * TargetValue defaults used when the model has no prediction). A model
- * that needs none of this is returned as it is and costs nothing.
+ * TargetValue defaults used when the model has no prediction); and, for
+ * the document's model, its Output fields (pmml_output.c). A model that
+ * needs none of this is returned as it is and costs nothing.
  *
  * Scoring copies the record slots the model reads, and any derived slots
  * of enclosing models, into a buffer at the head of scratch; rewrites the
@@ -20,8 +21,8 @@
  * is missing; missing takes the replacement; an invalid value gets its
  * treatment, asMissing then taking the replacement too; a valid one its
  * outlier treatment); computes the derived fields into slots from
- * PMML_DERIVED_BASE on; calls the model on the buffer; and maps its
- * result through the Target.
+ * PMML_DERIVED_BASE on; calls the model on the buffer; maps its result
+ * through the Target; and computes the Output fields if asked to.
  */
 #include "pmml/pmml_internal.h"
 
@@ -78,6 +79,7 @@ struct pmml_prep {
     double default_value;   /* regression TargetValue defaultValue */
     double *priors;         /* classification: per label of the model */
     const xmlNode *priors_el;
+    pmml_outputs outs;      /* the document's model only */
 };
 
 typedef struct prep_model {
@@ -85,6 +87,8 @@ typedef struct prep_model {
     model *inner;
     pmml_prep *p;
     size_t buffer;          /* bytes of the buffer, 16-byte aligned */
+    size_t probs;           /* then room for the probabilities outputs
+                               need when the caller wants none */
 } prep_model;
 
 /* ---- scoring ---------------------------------------------------------- */
@@ -184,12 +188,18 @@ static int prep_score(const model *m, const double *x, void *scratch,
             return ms_error_set(err, "PMML: no prediction (a derived field "
                                      "is invalid)");
     }
-    if (model_score(pm->inner, buf, (char *)scratch + pm->buffer, out,
-                    err) < 0)
-        return p->has_default || p->priors ? fallback(pm, out) : -1;
-    if (out->label_index < 0 && p->has_target)
+    int want_outputs = out->outputs && p->outs.n;
+    double *probs = out->probabilities;
+    if (want_outputs && !probs)
+        out->probabilities = (double *)((char *)scratch + pm->buffer);
+    int rc = model_score(pm->inner, buf,
+                         (char *)scratch + pm->buffer + pm->probs, out, err);
+    if (rc < 0 && (p->has_default || p->priors)) rc = fallback(pm, out);
+    if (rc == 0 && out->label_index < 0 && p->has_target)
         out->value = target_value(p, out->value);
-    return 0;
+    if (rc == 0 && want_outputs) pmml_output_eval(&p->outs, &p->exprs, m, buf, out);
+    out->probabilities = probs;
+    return rc;
 }
 
 static void prep_free(pmml_prep *p) {
@@ -200,6 +210,7 @@ static void prep_free(pmml_prep *p) {
     pmml_exprs_free(&p->exprs);
     free(p->steps);
     free(p->priors);
+    pmml_outputs_free(&p->outs);
     free(p);
 }
 
@@ -459,6 +470,19 @@ static int check_target(pmml_ctx *ctx, pmml_prep *p, const model *m) {
     return p->priors_el ? map_priors(ctx, p, m) : 0;
 }
 
+/* The document's model reports its Output fields; a segment's do not
+ * leave the ensemble. */
+static int compile_outputs(pmml_ctx *ctx, pmml_prep *p, const model *m) {
+    if (ctx->depth > 0) return 0;
+    for (const xmlNode *c = pmml_elem(p->el->children); c;
+         c = pmml_elem(c->next))
+        if (pmml_is(c, "Output"))
+            return pmml_output_compile(ctx, &p->outs, &p->exprs, c, m,
+                                       pmml_is(p->el, "ClusteringModel"),
+                                       &p->nhigh);
+    return 0;
+}
+
 model *pmml_prep_finish(pmml_ctx *ctx, model *m) {
     pmml_prep *p = ctx->prep;
     ctx->prep = NULL;
@@ -466,13 +490,13 @@ model *pmml_prep_finish(pmml_ctx *ctx, model *m) {
         prep_free(p);
         return NULL;
     }
-    if (check_target(ctx, p, m) < 0) {
+    if (check_target(ctx, p, m) < 0 || compile_outputs(ctx, p, m) < 0) {
         prep_free(p);
         model_free(m);
         return NULL;
     }
     if (!p->nfields && !p->nsteps && !p->has_target && !p->has_default &&
-        !p->priors) {
+        !p->priors && !p->outs.n) {
         prep_free(p);
         return m;
     }
@@ -489,8 +513,12 @@ model *pmml_prep_finish(pmml_ctx *ctx, model *m) {
     p->nlow = atomic_load(&ctx->schema->nfields);
     pm->buffer = ((PMML_DERIVED_BASE + p->nhigh) * sizeof(double) + 15) &
                  ~(size_t)15;
-    pm->base.scratch_size = pm->buffer + m->scratch_size;
+    pm->probs = p->outs.n ? (m->nclasses * sizeof(double) + 15) & ~(size_t)15
+                          : 0;
+    pm->base.scratch_size = pm->buffer + pm->probs + m->scratch_size;
     pm->base.nclasses = m->nclasses;
     pm->base.class_labels = m->class_labels;
+    pm->base.noutputs = p->outs.n;
+    pm->base.output_names = (const char *const *)p->outs.names;
     return &pm->base;
 }

@@ -60,7 +60,8 @@ static void test_regression_scores(void **state) {
     model *m = load_str(linear_doc, &err);
     assert_non_null(m);
     assert_int_equal(m->nclasses, 0);
-    assert_int_equal(m->scratch_size, 0);
+    assert_int_equal(m->noutputs, 1);
+    assert_string_equal(m->output_names[0], "p");
     /* 1.5 + 2*1 - 2^2 + 10*(3 == 3) = 9.5 */
     assert_int_equal(score3(m, 1, 2, 3, &out, &err), 0);
     assert_int_equal(out.label_index, -1);

@@ -1,0 +1,141 @@
+/*
+ * pmml_output.c - the Output element of the top-level model: its
+ * OutputFields compiled at load and computed after each prediction.
+ *
+ * Supported features: predictedValue and predictedDisplayValue (the
+ * prediction: a classifier's label, or the number), probability (of the
+ * class named by value, else of the predicted class), transformedValue (an
+ * expression, which may read inputs, derived fields and the OutputFields
+ * before it), and for a ClusteringModel entityId (the cluster's id) and
+ * clusterId (its 1-based position). Every other feature (decision,
+ * affinity, reasonCode, confidence, residual, ...) and segmentId are
+ * rejected at load with the field's name and line.
+ *
+ * Each OutputField gets a slot in the scoring buffer (after the derived
+ * fields), so a later transformedValue reads it with an ordinary
+ * FieldRef. Outputs are computed only when the caller asks for them.
+ */
+#include "pmml/pmml_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum feature { F_PREDICTED, F_DISPLAY, F_PROBABILITY, F_TRANSFORMED,
+               F_ENTITY_ID, F_CLUSTER_ID };
+static const char *const features[] = {
+    "predictedValue", "predictedDisplayValue", "probability",
+    "transformedValue", "entityId", "clusterId", NULL};
+
+static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
+                         const xmlNode *el, const model *m, int clustering,
+                         size_t *nhigh) {
+    pmml_outfield f = {.class_index = -1};
+    const char *name = pmml_attr_req(ctx, el, "name");
+    int feature;
+    if (!name || pmml_attr_enum(ctx, el, "feature", features, F_PREDICTED,
+                                &feature) < 0)
+        return -1;
+    f.feature = feature;
+    if (pmml_attr(ctx, el, "segmentId"))
+        return pmml_fail(ctx, el, "OutputField '%s': segmentId is not "
+                                  "supported", name);
+    if ((feature == F_ENTITY_ID || feature == F_CLUSTER_ID) && !clustering)
+        return pmml_fail(ctx, el, "OutputField '%s': %s is supported for "
+                                  "ClusteringModel only", name,
+                         features[feature]);
+    if (feature == F_PROBABILITY) {
+        const char *value = pmml_attr(ctx, el, "value");
+        if (m->nclasses == 0)
+            return pmml_fail(ctx, el, "OutputField '%s': probability of a "
+                                      "model that is not a classifier", name);
+        for (size_t i = 0; value && i < m->nclasses; i++)
+            if (strcmp(m->class_labels[i], value) == 0) f.class_index = (int)i;
+        if (value && f.class_index < 0)
+            return pmml_fail(ctx, el, "OutputField '%s': '%s' is not a class "
+                                      "of the model", name, value);
+    }
+    if (feature == F_TRANSFORMED) {
+        const xmlNode *expr = pmml_elem(el->children);
+        if (!expr)
+            return pmml_fail(ctx, el, "OutputField '%s' (transformedValue) "
+                                      "has no expression", name);
+        if (pmml_expr_compile(ctx, e, expr, &f.root) < 0) return -1;
+    } else if (pmml_elem(el->children)) {
+        return pmml_unsupported(ctx, pmml_elem(el->children));
+    }
+    for (size_t i = 0; i < ctx->nfields; i++)
+        if (strcmp(ctx->fields[i].name, name) == 0)
+            return pmml_fail(ctx, el, "OutputField '%s' has the name of a "
+                                      "field already defined", name);
+    f.slot = (int32_t)(PMML_DERIVED_BASE + (*nhigh)++);
+    char *copy = strdup(name);
+    if (!copy ||
+        pmml_grow(ctx, (void **)&o->fields, &o->cap, o->n + 1,
+                  sizeof *o->fields) < 0 ||
+        pmml_grow(ctx, (void **)&o->names, &o->capnames, o->n + 1,
+                  sizeof *o->names) < 0 ||
+        pmml_grow(ctx, (void **)&ctx->fields, &ctx->nfields_cap,
+                  ctx->nfields + 1, sizeof *ctx->fields) < 0) {
+        free(copy);
+        ctx->oom = 1;
+        return pmml_fail(ctx, el, "out of memory");
+    }
+    o->names[o->n] = copy;
+    o->fields[o->n++] = f;
+    ctx->fields[ctx->nfields++] = (pmml_field){
+        .name = name, .slot = f.slot, .line = (int)xmlGetLineNo(el),
+        .derived = 1};
+    return 0;
+}
+
+int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
+                        const xmlNode *output, const model *m,
+                        int clustering, size_t *nhigh) {
+    for (const xmlNode *c = pmml_elem(output->children); c;
+         c = pmml_elem(c->next)) {
+        if (!pmml_is(c, "OutputField")) return pmml_unsupported(ctx, c);
+        if (compile_field(ctx, o, e, c, m, clustering, nhigh) < 0) return -1;
+    }
+    return 0;
+}
+
+void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
+                      const model *m, double *buf, model_output *out) {
+    int invalid = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        const pmml_outfield *f = &o->fields[i];
+        const char *s = NULL;
+        double v;
+        int label = out->label_index;
+        switch (f->feature) {
+        case F_PROBABILITY:
+            v = out->probabilities[f->class_index >= 0 ? f->class_index
+                                                       : label];
+            break;
+        case F_TRANSFORMED:
+            /* An invalid result has no value; it must not fail the
+             * prediction it describes. */
+            v = pmml_expr_eval(e, f->root, buf, &invalid);
+            break;
+        case F_CLUSTER_ID: v = label + 1; break;
+        default:            /* predicted value, display value, entity id */
+            if (label >= 0) {
+                s = m->class_labels[label];
+                if (pmml_parse_double(s, &v) < 0) v = NAN;
+            } else {
+                v = out->value;
+            }
+        }
+        buf[f->slot] = v;
+        out->outputs[i] = v;
+        if (out->output_strings) out->output_strings[i] = s;
+    }
+}
+
+void pmml_outputs_free(pmml_outputs *o) {
+    for (size_t i = 0; i < o->n; i++) free(o->names[i]);
+    free(o->names);
+    free(o->fields);
+    memset(o, 0, sizeof *o);
+}
