@@ -52,7 +52,8 @@ static void usage(FILE *out) {
         "Output: a header, then one row per input row, in order: the column\n"
         "prediction (the class label of a classifier, the number of a\n"
         "regression), then for a classifier one probability(<label>) column\n"
-        "per class.\n"
+        "per class, then with --outputs one column per Output field of the\n"
+        "model (PMML OutputFields, named as in the document).\n"
         "\n"
         "Options:\n"
         "  --type TYPE        PMML, TENSORFLOW or TENSORFLOWSAVED\n"
@@ -60,8 +61,7 @@ static void usage(FILE *out) {
         "                     the names with --columns\n"
         "  --columns A,B,...  names of the columns, in order (with\n"
         "                     --no-header)\n"
-        "  --outputs          also write the model's Output fields (not\n"
-        "                     supported yet: rejected)\n"
+        "  --outputs          also write the model's Output fields\n"
         "  -h, --help         this text\n"
         "\n"
         "Exit status: 0 when every row was scored; 1 when some rows could not\n"
@@ -115,11 +115,6 @@ static int parse_args(int argc, char **argv, options *o) {
         fprintf(stderr, "modelscore: --no-header and --columns go together: "
                         "without a header row, --columns names the "
                         "columns\n");
-        return -1;
-    }
-    if (o->outputs) {
-        fprintf(stderr, "modelscore: --outputs: writing Output fields is not "
-                        "supported yet\n");
         return -1;
     }
     return 0;
@@ -209,13 +204,17 @@ static void put_number(double v) {
     fputs(buf, stdout);
 }
 
-static void put_header(const model *m) {
+static void put_header(const model *m, size_t noutputs) {
     fputs("prediction", stdout);
     char name[512];
     for (size_t i = 0; i < m->nclasses; i++) {
         snprintf(name, sizeof name, "probability(%s)", m->class_labels[i]);
         putchar(',');
         put_field(name);
+    }
+    for (size_t i = 0; i < noutputs; i++) {
+        putchar(',');
+        put_field(m->output_names[i]);
     }
     putchar('\n');
 }
@@ -229,6 +228,9 @@ typedef struct run {
     ms_schema schema;
     const options *opts;
     char used[MAX_COLUMNS]; /* per column: 0 unknown, 'y' read, 'n' not */
+    size_t noutputs;        /* Output fields written: 0 without --outputs */
+    double *outputs;        /* their values for one row */
+    const char **output_strings;
 } run;
 
 /* Whether the model reads column i: it does if it no longer loads once the
@@ -275,10 +277,12 @@ static int parse_row(run *r, char **cells, int ncells, double *x,
     return 0;
 }
 
-static int score_row(const model *m, const double *x, void *scratch,
-                     double *probs, long line_no) {
+static int score_row(const run *r, const model *m, const double *x,
+                     void *scratch, double *probs, long line_no) {
     ms_error err;
-    model_output out = {.probabilities = probs};
+    model_output out = {.probabilities = probs,
+                        .outputs = r->noutputs ? r->outputs : NULL,
+                        .output_strings = r->output_strings};
     if (model_score(m, x, scratch, &out, &err) < 0) {
         fprintf(stderr, "modelscore: line %ld: %s\n", line_no, err.msg);
         return -1;
@@ -292,13 +296,20 @@ static int score_row(const model *m, const double *x, void *scratch,
     } else {
         put_number(out.value);
     }
+    for (size_t i = 0; i < r->noutputs; i++) {
+        putchar(',');
+        if (r->output_strings[i])
+            put_field(r->output_strings[i]);
+        else if (!isnan(r->outputs[i]))
+            put_number(r->outputs[i]);   /* a missing output stays empty */
+    }
     putchar('\n');
     return 0;
 }
 
 /* The empty cells of a row that was not scored. */
-static void put_empty_row(const model *m) {
-    for (size_t i = 0; i < m->nclasses; i++) putchar(',');
+static void put_empty_row(const run *r, const model *m) {
+    for (size_t i = 0; i < m->nclasses + r->noutputs; i++) putchar(',');
     putchar('\n');
 }
 
@@ -343,12 +354,16 @@ static int score_stream(run *r, const options *o, FILE *in) {
     double *probs = malloc((m->nclasses + 1) * sizeof *probs);
     void *scratch = malloc(m->scratch_size + 1);
     char **cells = malloc(MAX_COLUMNS * sizeof *cells);
+    r->noutputs = o->outputs ? m->noutputs : 0;
+    r->outputs = malloc((r->noutputs + 1) * sizeof *r->outputs);
+    r->output_strings = malloc((r->noutputs + 1) * sizeof *r->output_strings);
     int status = EXIT_SCORED;
-    if (!x || !probs || !scratch || !cells) {
+    if (!x || !probs || !scratch || !cells || !r->outputs ||
+        !r->output_strings) {
         fprintf(stderr, "modelscore: out of memory\n");
         status = EXIT_USAGE;
     } else {
-        put_header(m);
+        put_header(m, r->noutputs);
         /* Without a header the first line read is already data. */
         if (!o->no_header) got = csv_reader_next(&r->reader, &line, &line_no,
                                                  &err);
@@ -356,8 +371,8 @@ static int score_stream(run *r, const options *o, FILE *in) {
              got = csv_reader_next(&r->reader, &line, &line_no, &err)) {
             int n = csv_split(line, r->sep, cells, MAX_COLUMNS);
             if (parse_row(r, cells, n, x, line_no) < 0 ||
-                score_row(m, x, scratch, probs, line_no) < 0) {
-                put_empty_row(m);
+                score_row(r, m, x, scratch, probs, line_no) < 0) {
+                put_empty_row(r, m);
                 status = EXIT_SOME_ROWS;
             }
         }
@@ -370,6 +385,8 @@ static int score_stream(run *r, const options *o, FILE *in) {
     free(probs);
     free(scratch);
     free(cells);
+    free(r->outputs);
+    free(r->output_strings);
     model_free(m);
     return status;
 }
