@@ -1,8 +1,8 @@
 /*
  * test_pmml_prep.c - what happens around a model: MiningField missing-value
  * replacement, DataField validity (Values and Intervals),
- * invalidValueTreatment, outliers, and Targets; checked on every model
- * type.
+ * invalidValueTreatment, outliers, and Targets, checked on every model
+ * type; and the Output fields of the document's model.
  *
  * Every expected value is worked out by hand from the PMML 4.4 rules
  * written next to it; none comes from running our evaluator.
@@ -359,6 +359,90 @@ static void test_target_priors(void **state) {
                     "min <= max");
 }
 
+/* ---- Output ------------------------------------------------------------ */
+
+/* yes = 1 + 2a, no = 1, softmax; outputs in document order. */
+#define CLASSIFIER_OUTPUT(FIELDS)                                          \
+    PMML_HEAD(TARGET_CATEGORICAL)                                          \
+    "<RegressionModel functionName=\"classification\" "                    \
+    "normalizationMethod=\"softmax\">" MINING_SCHEMA                        \
+    "<Output>" FIELDS "</Output>"                                          \
+    "<RegressionTable intercept=\"1\" targetCategory=\"yes\">"             \
+    "<NumericPredictor name=\"a\" coefficient=\"2\"/></RegressionTable>"   \
+    "<RegressionTable intercept=\"1\" targetCategory=\"no\"/>"             \
+    "</RegressionModel></PMML>"
+
+static void test_outputs(void **state) {
+    (void)state;
+    model *m = must_load(CLASSIFIER_OUTPUT(
+        "<OutputField name=\"label\"/>"
+        "<OutputField name=\"shown\" feature=\"predictedDisplayValue\"/>"
+        "<OutputField name=\"p_no\" feature=\"probability\" value=\"no\"/>"
+        "<OutputField name=\"p_top\" feature=\"probability\"/>"
+        "<OutputField name=\"odds\" feature=\"transformedValue\">"
+        "<Apply function=\"/\"><FieldRef field=\"p_top\"/>"
+        "<FieldRef field=\"p_no\"/></Apply></OutputField>"));
+    assert_int_equal(m->noutputs, 5);
+    assert_string_equal(m->output_names[4], "odds");
+    double outs[5];
+    const char *strs[5];
+    model_output out = {.outputs = outs, .output_strings = strs};
+    ms_error err;
+    /* a = 0.5: scores yes 2, no 1; P(yes) = e^2/(e^2+e) = 0.7310585786300049,
+     * P(no) = 0.2689414213699951; odds = e^1 = 2.718281828459045. The
+     * caller passed no probabilities: the wrapper finds room itself. */
+    assert_int_equal(score3(m, 0.5, 0, 0, &out, &err), 0);
+    assert_string_equal(strs[0], "yes");
+    assert_true(isnan(outs[0]));            /* "yes" is not a number */
+    assert_string_equal(strs[1], "yes");
+    assert_null(strs[2]);
+    assert_float_equal(outs[2], 0.2689414213699951, 1e-15);
+    assert_float_equal(outs[3], 0.7310585786300049, 1e-15);
+    assert_float_equal(outs[4], M_E, 1e-12);
+    /* Without outputs asked for, nothing is written. */
+    model_output plain = {0};
+    assert_int_equal(score3(m, 0.5, 0, 0, &plain, &err), 0);
+    assert_int_equal(plain.label_index, 0);
+    model_free(m);
+
+    expect_rejected(CLASSIFIER_OUTPUT("<OutputField name=\"d\" "
+                                      "feature=\"decision\"/>"),
+                    "OutputField feature 'decision' is not supported");
+    expect_rejected(CLASSIFIER_OUTPUT("<OutputField name=\"d\" "
+                                      "feature=\"probability\" "
+                                      "value=\"maybe\"/>"),
+                    "'maybe' is not a class of the model");
+    expect_rejected(CLASSIFIER_OUTPUT("<OutputField name=\"d\" "
+                                      "feature=\"entityId\"/>"),
+                    "entityId is supported for ClusteringModel only");
+}
+
+/* A regression's predictedValue is its number, after the Target. */
+static void test_output_regression(void **state) {
+    (void)state;
+    model *m = must_load(REG_TARGET("<Target field=\"y\" "
+                                    "rescaleFactor=\"10\"/>"));
+    assert_int_equal(m->noutputs, 0);
+    model_free(m);
+    static const char doc[] =
+        PMML_HEAD(TARGET_CONTINUOUS)
+        "<RegressionModel functionName=\"regression\">" MINING_SCHEMA
+        "<Output><OutputField name=\"v\"/></Output>"
+        "<Targets><Target field=\"y\" rescaleFactor=\"10\"/></Targets>"
+        "<RegressionTable intercept=\"0\"><NumericPredictor name=\"a\" "
+        "coefficient=\"1\"/></RegressionTable></RegressionModel></PMML>";
+    m = must_load(doc);
+    double outs[1];
+    const char *strs[1];
+    model_output out = {.outputs = outs, .output_strings = strs};
+    ms_error err;
+    assert_int_equal(score3(m, 0.25, 0, 0, &out, &err), 0);
+    assert_float_equal(out.value, 2.5, 0);       /* 0.25 * 10 */
+    assert_float_equal(outs[0], 2.5, 0);
+    assert_null(strs[0]);
+    model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_treatments_every_model),
@@ -367,6 +451,8 @@ int main(void) {
         cmocka_unit_test(test_outliers_as_missing),
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_target_priors),
+        cmocka_unit_test(test_outputs),
+        cmocka_unit_test(test_output_regression),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
