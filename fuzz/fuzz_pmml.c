@@ -28,9 +28,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* Exactly scratch_size bytes, so ASan sees any overrun. */
     void *scratch = malloc(m->scratch_size ? m->scratch_size : 1);
     double *probs = malloc((m->nclasses ? m->nclasses : 1) * sizeof *probs);
-    for (size_t i = 0; scratch && probs && i < sizeof records / sizeof *records;
+    double *outs = malloc((m->noutputs ? m->noutputs : 1) * sizeof *outs);
+    const char **strs = malloc((m->noutputs ? m->noutputs : 1) * sizeof *strs);
+    for (size_t i = 0; scratch && probs && outs && strs &&
+                       i < sizeof records / sizeof *records;
          i++) {
-        model_output out = {.probabilities = probs};
+        /* Every other record asks for the Output fields too, without
+         * probabilities, so both paths run. */
+        model_output out = {.probabilities = i % 2 ? NULL : probs,
+                            .outputs = i % 2 ? outs : NULL,
+                            .output_strings = strs};
         if (model_score(m, records[i], scratch, &out, &err) == 0 &&
             m->nclasses && (out.label_index < 0 ||
                             (size_t)out.label_index >= m->nclasses))
@@ -38,6 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     free(scratch);
     free(probs);
+    free(outs);
+    free(strs);
     model_free(m);
     return 0;
 }
