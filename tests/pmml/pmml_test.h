@@ -92,4 +92,16 @@ static inline int line_of(const char *doc, const char *needle) {
     return at ? line : -1;
 }
 
+/* The standard rejection of an element we do not support, with the line
+ * of its first occurrence in doc. */
+static inline void expect_unsupported(const char *doc, const char *element,
+                                      const char *parent) {
+    char open[64], want[256];
+    snprintf(open, sizeof open, "<%s", element);
+    snprintf(want, sizeof want, "PMML line %d: %s inside %s is not "
+                                "supported", line_of(doc, open), element,
+             parent);
+    expect_rejected(doc, want);
+}
+
 #endif

@@ -118,11 +118,7 @@ static void test_bayes_rejects(void **state) {
         "<BayesOutput fieldName=\"y\"><TargetValueCounts>"
         "<TargetValueCount value=\"yes\" count=\"6\"/>"
         "</TargetValueCounts></BayesOutput></NaiveBayesModel></PMML>";
-    char want[100];
-    snprintf(want, sizeof want, "PMML line %d: DerivedField inside "
-                                "BayesInput is not supported",
-             line_of(derived, "<DerivedField"));
-    expect_rejected(derived, want);
+    expect_unsupported(derived, "DerivedField", "BayesInput");
     /* A class the BayesOutput does not count. */
     static const char unknown[] =
         PMML_HEAD(TARGET_CATEGORICAL)
@@ -206,6 +202,11 @@ static void test_svm_regression_kernels(void **state) {
     "<VectorInstance id=\"e2\"><Array type=\"real\" n=\"2\">0 1</Array>"   \
     "</VectorInstance>\n"                                                  \
     "</VectorDictionary>\n"
+/* A SupportVectorMachineModel with ATTRS over a, b, c, target y. */
+#define SVM_DOC(TARGET, ATTRS, BODY)                                       \
+    PMML_HEAD(TARGET)                                                      \
+    "<SupportVectorMachineModel " ATTRS ">\n" MINING_SCHEMA BODY           \
+    "</SupportVectorMachineModel>\n</PMML>\n"
 #define MACHINE(ATTRS, VECTORS, COEFS, B)                                  \
     "<SupportVectorMachine " ATTRS "><SupportVectors>" VECTORS             \
     "</SupportVectors><Coefficients absoluteValue=\"" B "\">" COEFS        \
@@ -217,17 +218,16 @@ static void test_svm_regression_kernels(void **state) {
  *   M1 (A vs B): f = a - b   votes A when f < 0, else B
  *   M2 (A vs C): f = a - 1   votes A when f < 0, else C
  *   M3 (B vs C): f = b - 1   votes B when f < 0, else C */
-static const char svm_ovo[] =
-    PMML_HEAD(TARGET_CATEGORICAL)
-    "<SupportVectorMachineModel functionName=\"classification\" "
-    "classificationMethod=\"OneAgainstOne\">\n" MINING_SCHEMA SVM_VECTORS
+static const char svm_ovo[] = SVM_DOC(
+    TARGET_CATEGORICAL,
+    "functionName=\"classification\" classificationMethod=\"OneAgainstOne\"",
+    SVM_VECTORS
     MACHINE("targetCategory=\"A\" alternateTargetCategory=\"B\"",
             SV("e1") SV("e2"), CO("1") CO("-1"), "0")
     MACHINE("targetCategory=\"A\" alternateTargetCategory=\"C\"",
             SV("e1"), CO("1"), "-1")
     MACHINE("targetCategory=\"B\" alternateTargetCategory=\"C\"",
-            SV("e2"), CO("1"), "-1")
-    "</SupportVectorMachineModel>\n</PMML>\n";
+            SV("e2"), CO("1"), "-1"));
 
 static void expect_votes(const model *m, double a, double b, int label,
                          double pa, double pb, double pc) {
@@ -259,13 +259,11 @@ static void test_svm_one_against_one(void **state) {
  * classificationMethod is left out: machines without an alternate
  * category imply OneAgainstAll. */
 #define SVM_OVA(MAXWINS)                                                   \
-    PMML_HEAD(TARGET_CATEGORICAL)                                          \
-    "<SupportVectorMachineModel functionName=\"classification\" "          \
-    MAXWINS ">\n" MINING_SCHEMA SVM_VECTORS                                \
-    MACHINE("targetCategory=\"A\"", SV("e1"), CO("1"), "0")                \
-    MACHINE("targetCategory=\"B\"", SV("e2"), CO("1"), "0")                \
-    MACHINE("targetCategory=\"C\"", "", "", "0.5")                         \
-    "</SupportVectorMachineModel>\n</PMML>\n"
+    SVM_DOC(TARGET_CATEGORICAL, "functionName=\"classification\" " MAXWINS, \
+            SVM_VECTORS                                                    \
+            MACHINE("targetCategory=\"A\"", SV("e1"), CO("1"), "0")        \
+            MACHINE("targetCategory=\"B\"", SV("e2"), CO("1"), "0")        \
+            MACHINE("targetCategory=\"C\"", "", "", "0.5"))
 
 static void test_svm_one_against_all(void **state) {
     (void)state;
@@ -283,12 +281,10 @@ static void test_svm_one_against_all(void **state) {
 
 /* alternateBinaryTargetCategory: one machine f = a, rounded; 1 is yes,
  * 0 is no, anything else no prediction. */
-static const char svm_binary[] =
-    PMML_HEAD(TARGET_CATEGORICAL)
-    "<SupportVectorMachineModel functionName=\"classification\" "
-    "alternateBinaryTargetCategory=\"no\">\n" MINING_SCHEMA SVM_VECTORS
-    MACHINE("targetCategory=\"yes\"", SV("e1"), CO("1"), "0")
-    "</SupportVectorMachineModel>\n</PMML>\n";
+static const char svm_binary[] = SVM_DOC(
+    TARGET_CATEGORICAL,
+    "functionName=\"classification\" alternateBinaryTargetCategory=\"no\"",
+    SVM_VECTORS MACHINE("targetCategory=\"yes\"", SV("e1"), CO("1"), "0"));
 
 static void test_svm_binary(void **state) {
     (void)state;
@@ -307,40 +303,28 @@ static void test_svm_binary(void **state) {
     model_free(m);
 }
 
+#define SVM_REG(ATTRS, BODY) \
+    SVM_DOC(TARGET_CONTINUOUS, "functionName=\"regression\" " ATTRS, BODY)
+
 static void test_svm_rejects(void **state) {
     (void)state;
-    static const char coefficients[] =
-        PMML_HEAD(TARGET_CONTINUOUS)
-        "<SupportVectorMachineModel functionName=\"regression\" "
-        "svmRepresentation=\"Coefficients\">" MINING_SCHEMA SVM_VECTORS
-        MACHINE("", SV("e1"), CO("1"), "0")
-        "</SupportVectorMachineModel></PMML>";
-    expect_rejected(coefficients, "svmRepresentation 'Coefficients' is not "
-                                  "supported");
-    static const char unknown_vector[] =
-        PMML_HEAD(TARGET_CONTINUOUS)
-        "<SupportVectorMachineModel functionName=\"regression\">"
-        MINING_SCHEMA SVM_VECTORS MACHINE("", SV("e9"), CO("1"), "0")
-        "</SupportVectorMachineModel></PMML>";
-    expect_rejected(unknown_vector, "SupportVector 'e9' is not in the "
-                                    "VectorDictionary");
-    static const char short_vector[] =
-        PMML_HEAD(TARGET_CONTINUOUS)
-        "<SupportVectorMachineModel functionName=\"regression\">"
-        MINING_SCHEMA "<LinearKernelType/><VectorDictionary><VectorFields>"
-        "<FieldRef field=\"a\"/><FieldRef field=\"b\"/></VectorFields>"
-        "<VectorInstance id=\"e1\"><Array type=\"real\">1</Array>"
-        "</VectorInstance></VectorDictionary>"
-        MACHINE("", SV("e1"), CO("1"), "0")
-        "</SupportVectorMachineModel></PMML>";
-    expect_rejected(short_vector, "VectorInstance 'e1' has 1 values for 2 "
-                                  "VectorFields");
-    static const char mismatched[] =
-        PMML_HEAD(TARGET_CONTINUOUS)
-        "<SupportVectorMachineModel functionName=\"regression\">"
-        MINING_SCHEMA SVM_VECTORS MACHINE("", SV("e1") SV("e2"), CO("1"), "0")
-        "</SupportVectorMachineModel></PMML>";
-    expect_rejected(mismatched, "SupportVectors and Coefficients differ");
+    expect_rejected(SVM_REG("svmRepresentation=\"Coefficients\"",
+                            SVM_VECTORS MACHINE("", SV("e1"), CO("1"), "0")),
+                    "svmRepresentation 'Coefficients' is not supported");
+    expect_rejected(SVM_REG("", SVM_VECTORS MACHINE("", SV("e9"), CO("1"),
+                                                    "0")),
+                    "SupportVector 'e9' is not in the VectorDictionary");
+    expect_rejected(
+        SVM_REG("", "<LinearKernelType/><VectorDictionary><VectorFields>"
+                    "<FieldRef field=\"a\"/><FieldRef field=\"b\"/>"
+                    "</VectorFields><VectorInstance id=\"e1\"><Array "
+                    "type=\"real\">1</Array></VectorInstance>"
+                    "</VectorDictionary>"
+                    MACHINE("", SV("e1"), CO("1"), "0")),
+        "VectorInstance 'e1' has 1 values for 2 VectorFields");
+    expect_rejected(SVM_REG("", SVM_VECTORS MACHINE("", SV("e1") SV("e2"),
+                                                    CO("1"), "0")),
+                    "SupportVectors and Coefficients differ");
 }
 
 int main(void) {

@@ -75,11 +75,7 @@ static void test_scorecard_rejects(void **state) {
         "<Characteristics><Characteristic>\n<Attribute><True/>\n"
         "<ComplexPartialScore><FieldRef field=\"a\"/></ComplexPartialScore>"
         "</Attribute></Characteristic></Characteristics></Scorecard></PMML>";
-    char want[100];
-    snprintf(want, sizeof want, "PMML line %d: ComplexPartialScore inside "
-                                "Attribute is not supported",
-             line_of(complex, "<ComplexPartialScore"));
-    expect_rejected(complex, want);
+    expect_unsupported(complex, "ComplexPartialScore", "Attribute");
     expect_rejected(PMML_HEAD(TARGET_CONTINUOUS)
                     "<Scorecard functionName=\"regression\">" MINING_SCHEMA
                     "<Characteristics><Characteristic/></Characteristics>"
@@ -124,6 +120,25 @@ static void expect_cluster(const model *m, double a, double b,
     assert_float_equal(probs[1 - out.label_index], 0, 0);
 }
 
+/* A document, a record and the cluster it should land in. */
+typedef struct cluster_case {
+    const char *doc;
+    double a, b, c;
+    const char *label;
+} cluster_case;
+
+static void run_cluster_cases(const cluster_case *cases, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        model *m = must_load(cases[i].doc);
+        model_output out = {0};
+        ms_error err;
+        if (score3(m, cases[i].a, cases[i].b, cases[i].c, &out, &err) < 0)
+            fail_msg("case %zu: %s", i, err.msg);
+        assert_string_equal(m->class_labels[out.label_index], cases[i].label);
+        model_free(m);
+    }
+}
+
 static void test_cluster_measures(void **state) {
     (void)state;
     /* x = (1.4, 1.4): differences to "7" are (1.4, 1.4), to "2" (2, 0).
@@ -133,24 +148,23 @@ static void test_cluster_measures(void **state) {
      *   sqEuclidean 7: 3.92                2: 4      -> 7
      *   minkowski 1 = cityBlock                      -> 2
      *   minkowski 3 7: (2*1.4^3)^(1/3) = 1.764  2: 2 -> 7 */
-    static const struct {
-        const char *doc, *label;
-    } cases[] = {
-        {CLUSTERING("<cityBlock/>"), "2"},
-        {CLUSTERING("<chebychev/>"), "7"},
-        {CLUSTERING("<euclidean/>"), "7"},
-        {CLUSTERING("<squaredEuclidean/>"), "7"},
-        {CLUSTERING("<minkowski p-parameter=\"1\"/>"), "2"},
-        {CLUSTERING("<minkowski p-parameter=\"3\"/>"), "7"},
+    static const cluster_case cases[] = {
+        {CLUSTERING("<cityBlock/>"), 1.4, 1.4, 0, "2"},
+        {CLUSTERING("<chebychev/>"), 1.4, 1.4, 0, "7"},
+        {CLUSTERING("<euclidean/>"), 1.4, 1.4, 0, "7"},
+        {CLUSTERING("<squaredEuclidean/>"), 1.4, 1.4, 0, "7"},
+        {CLUSTERING("<minkowski p-parameter=\"1\"/>"), 1.4, 1.4, 0, "2"},
+        {CLUSTERING("<minkowski p-parameter=\"3\"/>"), 1.4, 1.4, 0, "7"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        model *m = must_load(cases[i].doc);
-        assert_int_equal(m->nclasses, 2);
-        assert_string_equal(m->class_labels[0], "7");
-        assert_string_equal(m->class_labels[1], "2");
-        expect_cluster(m, 1.4, 1.4, cases[i].label);
-        model_free(m);
-    }
+    run_cluster_cases(cases, sizeof cases / sizeof *cases);
+    /* Labels: the id, else the 1-based position; value and one-hot
+     * probabilities follow the label. */
+    model *m = must_load(CLUSTERING("<euclidean/>"));
+    assert_int_equal(m->nclasses, 2);
+    assert_string_equal(m->class_labels[0], "7");
+    assert_string_equal(m->class_labels[1], "2");
+    expect_cluster(m, 1.4, 1.4, "7");
+    model_free(m);
 }
 
 static void test_cluster_missing(void **state) {
@@ -224,14 +238,6 @@ static void test_cluster_compare_functions(void **state) {
     "<Cluster><Array type=\"real\">0 1 1</Array></Cluster>\n"              \
     "</ClusteringModel>\n</PMML>\n"
 
-static void expect_cluster3(const model *m, double a, double b, double c,
-                            const char *label) {
-    model_output out = {0};
-    ms_error err;
-    if (score3(m, a, b, c, &out, &err) < 0) fail_msg("score: %s", err.msg);
-    assert_string_equal(m->class_labels[out.label_index], label);
-}
-
 static void test_cluster_similarity(void **state) {
     (void)state;
     /* x = (0, 0, 1): against "1": a11 0, a10 1 (c), a01 2 (a, b), a00 0;
@@ -242,23 +248,17 @@ static void test_cluster_similarity(void **state) {
      *                               "1" 0/6, "2" 2/4          -> 2
      *   binarySimilarity with c10 = 1 and every d 1, so it counts only
      *   record-1/centre-0 pairs: "1" 1/3, "2" 0/3             -> 1 */
-    static const struct {
-        const char *doc, *label;
-    } cases[] = {
-        {CLUSTERING_BINARY("<jaccard/>"), "2"},
-        {CLUSTERING_BINARY("<simpleMatching/>"), "2"},
-        {CLUSTERING_BINARY("<tanimoto/>"), "2"},
+    static const cluster_case cases[] = {
+        {CLUSTERING_BINARY("<jaccard/>"), 0, 0, 1, "2"},
+        {CLUSTERING_BINARY("<simpleMatching/>"), 0, 0, 1, "2"},
+        {CLUSTERING_BINARY("<tanimoto/>"), 0, 0, 1, "2"},
         {CLUSTERING_BINARY("<binarySimilarity c00-parameter=\"0\" "
                            "c01-parameter=\"0\" c10-parameter=\"1\" "
                            "c11-parameter=\"0\" d00-parameter=\"1\" "
                            "d01-parameter=\"1\" d10-parameter=\"1\" "
-                           "d11-parameter=\"1\"/>"), "1"},
+                           "d11-parameter=\"1\"/>"), 0, 0, 1, "1"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        model *m = must_load(cases[i].doc);
-        expect_cluster3(m, 0, 0, 1, cases[i].label);
-        model_free(m);
-    }
+    run_cluster_cases(cases, sizeof cases / sizeof *cases);
     /* Similarities need binary inputs: 0.5 and missing are refused. */
     model *m = must_load(CLUSTERING_BINARY("<jaccard/>"));
     model_output out = {0};
