@@ -57,7 +57,8 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
         if (strcmp(ctx->fields[i].name, name) != 0) continue;
         /* A segment's MiningSchema may list a field the enclosing model
          * derives; it reads that field's slot. */
-        if (ctx->fields[i].derived && usage == ACTIVE) return 0;
+        if (ctx->fields[i].derived && usage == ACTIVE)
+            return pmml_prep_field(ctx, mf, NULL, ctx->fields[i].slot);
         return pmml_fail(ctx, mf, "MiningField '%s' appears twice", name);
     }
     const xmlNode *df = find_data_field(ctx, name);

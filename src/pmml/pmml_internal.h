@@ -68,6 +68,7 @@ typedef struct pmml_field {
     int slot;           /* schema or buffer slot; -1 for non-active fields */
     int line;           /* of the MiningField, for messages */
     int derived;        /* a derived field: slot >= PMML_DERIVED_BASE */
+    int output;         /* an OutputField of the model (also derived) */
 } pmml_field;
 
 typedef struct pmml_prep pmml_prep;   /* pmml_prep.c */
@@ -96,6 +97,9 @@ typedef struct pmml_ctx {
                                        enclosing models */
     int depth;                      /* of the model being compiled: 0 is
                                        the document's, segments deeper */
+    int export_outputs;             /* the model being compiled is a
+                                       modelChain segment: its Output
+                                       fields feed the segments after it */
     pmml_field *fields;             /* MiningSchema of the model */
     size_t nfields, nfields_cap;
     const char *target;             /* target field name, or NULL */
@@ -342,9 +346,10 @@ void pmml_outputs_free(pmml_outputs *o);
 /* Starts the preparation of the model about to be bound (ctx->prep). */
 int pmml_prep_begin(pmml_ctx *ctx, const xmlNode *model_el);
 
-/* Records the treatments of active MiningField mf (DataField df, schema
- * slot): missing-value replacement, validity from df's Values and
- * Intervals, invalidValueTreatment, outliers. */
+/* Records the treatments of active MiningField mf (DataField df, slot):
+ * missing-value replacement, validity from df's Values and Intervals,
+ * invalidValueTreatment, outliers. df is NULL for a field an enclosing
+ * model derives (it has no validity rules). */
 int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
                     int slot);
 
@@ -383,8 +388,12 @@ model *pmml_compile_model(pmml_ctx *ctx, const xmlNode *model_el);
 /* The same for a model inside another (a Segment's): it gets its own
  * MiningSchema bindings and a copy of the enclosing model's target and
  * labels, so its class_labels may be a superset of them, in another order;
- * the enclosing model's state is restored before returning. */
-model *pmml_compile_nested(pmml_ctx *ctx, const xmlNode *model_el);
+ * the enclosing model's state is restored before returning. With
+ * export_outputs (modelChain), the model's Output fields are compiled and
+ * stay visible to the enclosing model's later segments: their slots go to
+ * out_slots (m->noutputs of them, the caller frees). */
+model *pmml_compile_nested(pmml_ctx *ctx, const xmlNode *model_el,
+                           int export_outputs, int32_t **out_slots);
 
 /* Allocates an empty model of size bytes (its head zeroed, ops set), or
  * NULL with ctx->err filled. */

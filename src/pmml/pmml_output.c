@@ -85,7 +85,7 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
     o->fields[o->n++] = f;
     ctx->fields[ctx->nfields++] = (pmml_field){
         .name = name, .slot = f.slot, .line = (int)xmlGetLineNo(el),
-        .derived = 1};
+        .derived = 1, .output = 1};
     return 0;
 }
 

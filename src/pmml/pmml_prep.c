@@ -334,7 +334,7 @@ int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
                        &f.outliers) < 0 ||
         pmml_attr_double(ctx, mf, "lowValue", -INFINITY, &f.low) < 0 ||
         pmml_attr_double(ctx, mf, "highValue", INFINITY, &f.high) < 0 ||
-        read_validity(ctx, p, df, &f) < 0)
+        (df && read_validity(ctx, p, df, &f) < 0))
         return -1;
     if (f.invalid == INV_AS_VALUE && isnan(f.invalid_to))
         return pmml_fail(ctx, mf, "invalidValueTreatment 'asValue' needs a "
@@ -470,16 +470,23 @@ static int check_target(pmml_ctx *ctx, pmml_prep *p, const model *m) {
     return p->priors_el ? map_priors(ctx, p, m) : 0;
 }
 
-/* The document's model reports its Output fields; a segment's do not
+/* The document's model reports its Output fields, and a modelChain
+ * segment hands them to the segments after it; other segments' do not
  * leave the ensemble. */
 static int compile_outputs(pmml_ctx *ctx, pmml_prep *p, const model *m) {
-    if (ctx->depth > 0) return 0;
+    if (ctx->depth > 0 && !ctx->export_outputs) return 0;
     for (const xmlNode *c = pmml_elem(p->el->children); c;
-         c = pmml_elem(c->next))
-        if (pmml_is(c, "Output"))
-            return pmml_output_compile(ctx, &p->outs, &p->exprs, c, m,
-                                       pmml_is(p->el, "ClusteringModel"),
-                                       &p->nhigh);
+         c = pmml_elem(c->next)) {
+        if (!pmml_is(c, "Output")) continue;
+        /* Past any slots a chain inside the model used. */
+        if (ctx->nderived > p->nhigh) p->nhigh = ctx->nderived;
+        if (pmml_output_compile(ctx, &p->outs, &p->exprs, c, m,
+                                pmml_is(p->el, "ClusteringModel"),
+                                &p->nhigh) < 0)
+            return -1;
+        ctx->nderived = p->nhigh;
+        return 0;
+    }
     return 0;
 }
 
