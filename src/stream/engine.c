@@ -419,6 +419,9 @@ int engine_run(engine *e, volatile sig_atomic_t *stop) {
     rd_kafka_resp_err_t ferr = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (exactly_once(e)) {
         if (!e->fatal && engine_txn_commit(e) != 0) ferr = RD_KAFKA_RESP_ERR__FAIL;
+        log_info("engine", "%llu transaction(s) committed, %llu aborted",
+                 (unsigned long long)e->txn_committed,
+                 (unsigned long long)e->txn_aborted);
     } else {
         ferr = rd_kafka_flush(e->producer, 10000);
         if (ferr)

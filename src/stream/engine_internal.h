@@ -41,6 +41,8 @@ struct engine {
     int uncommitted;              /* offsets stored since the last commit */
     atomic_int commit_failed;     /* the last commit must be sent again */
     int64_t last_txn_ms;          /* exactly-once: last transaction commit */
+    uint64_t txn_committed;       /* exactly-once: main thread only */
+    uint64_t txn_aborted;
     volatile int fatal;           /* the engine cannot go on: stop */
 
     /* store engine: workers and the pause used around rebalances */

@@ -83,7 +83,9 @@ int engine_txn_commit(engine *e) {
     if (pos) rd_kafka_topic_partition_list_destroy(pos);
     if (!error) error = rd_kafka_commit_transaction(e->producer, TXN_TIMEOUT_MS);
     int rc = 0;
+    if (!error) e->txn_committed++;
     if (error) {
+        e->txn_aborted++;
         rc = -1;
         if (rd_kafka_error_is_fatal(error)) {
             log_error("engine", "transaction failed for good: %s; restart the "
