@@ -73,6 +73,7 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
     f->slot = -1;
     f->line = (int)xmlGetLineNo(mf);
     f->derived = 0;
+    f->output = 0;
 
     if (usage == ACTIVE) {
         f->slot = ms_schema_slot(ctx->schema, name);
