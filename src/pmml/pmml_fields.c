@@ -162,7 +162,17 @@ int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
     for (size_t i = 0; i < ctx->nfields && !known; i++)
         known = strcmp(ctx->fields[i].name, name) == 0;
     const xmlNode *global = known ? NULL : find_global_derived(ctx, name);
-    if (global) return pmml_prep_derive(ctx, global, slot);
+    if (global) {
+        /* A field defined through itself would recurse forever. */
+        if (ctx->deriving >= PMML_MAX_DERIVING)
+            return pmml_fail(ctx, el, "DerivedField '%s' depends on itself "
+                                      "(or on more than %d others in a "
+                                      "chain)", name, PMML_MAX_DERIVING);
+        ctx->deriving++;
+        int rc = pmml_prep_derive(ctx, global, slot);
+        ctx->deriving--;
+        return rc;
+    }
     for (size_t i = 0; i < ctx->nfields; i++) {
         if (strcmp(ctx->fields[i].name, name) != 0) continue;
         if (ctx->fields[i].slot < 0)

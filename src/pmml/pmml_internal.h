@@ -55,6 +55,8 @@
 #define PMML_MAX_BYTES ((size_t)64 << 20)
 #define PMML_MAX_DEPTH 200         /* element nesting (libxml2 stops at 256) */
 #define PMML_MAX_ELEMENTS 2000000  /* more than any 64 MiB model needs */
+#define PMML_MAX_DERIVING 64       /* TransformationDictionary fields that
+                                      depend on one another in a chain */
 
 /* Derived fields live in the scoring buffer after every record slot, so
  * a record field bound later (open schemas grow) cannot collide with one. */
@@ -97,6 +99,8 @@ typedef struct pmml_ctx {
                                        enclosing models */
     int depth;                      /* of the model being compiled: 0 is
                                        the document's, segments deeper */
+    int deriving;                   /* TransformationDictionary fields being
+                                       compiled inside one another */
     int export_outputs;             /* the model being compiled is a
                                        modelChain segment: its Output
                                        fields feed the segments after it */

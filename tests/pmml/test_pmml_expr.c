@@ -279,6 +279,15 @@ static void test_rejections(void **state) {
                        "Aggregate", "DerivedField");
     expect_rejected(DERIVE("<FieldRef field=\"zz\"/>"),
                     "FieldRef on unknown field 'zz'");
+    /* Dictionary fields defined through each other: refused, not a stack
+     * overflow. */
+    expect_rejected(
+        DERIVE_IN("<DerivedField name=\"p\" optype=\"continuous\" "
+                  "dataType=\"double\"><FieldRef field=\"q\"/></DerivedField>"
+                  "<DerivedField name=\"q\" optype=\"continuous\" "
+                  "dataType=\"double\"><FieldRef field=\"p\"/></DerivedField>",
+                  "<FieldRef field=\"p\"/>"),
+        "DerivedField 'p' depends on itself");
 }
 
 static void test_derived_in_predicates_and_segments(void **state) {
