@@ -7,7 +7,9 @@
  * centre and predicts the nearest (distance) or most similar (similarity)
  * cluster; its label is the Cluster's id, or its 1-based position when it
  * has none (JPMML's predictedValue), and its "probability" is 1, the
- * others' 0 (PMML gives clusters no probabilities).
+ * others' 0 (PMML gives clusters no probabilities). The distance or
+ * similarity itself is the Output feature affinity (pmml_output.c asks
+ * pmml_cluster_measure()).
  *
  * Distances, as JPMML computes them, with c_i the field's comparison of
  * x_i to the centre (absDiff |x - y|, gaussSim exp(-ln 2 (x-y)^2 / s^2)
@@ -152,6 +154,16 @@ static int check_record(const cluster_model *cm, const double *x,
                                  "input is missing)");
     *adj = all / present;
     return 0;
+}
+
+double pmml_cluster_measure(const model *m, const double *x, size_t cluster) {
+    const cluster_model *cm = (const cluster_model *)m;
+    const double *centre = cm->centres.v + cluster * cm->nfields;
+    double adj;
+    ms_error ignored;
+    if (check_record(cm, x, &adj, &ignored) < 0) return NAN;
+    return cm->measure >= M_SIMPLE_MATCHING ? similarity(cm, x, centre)
+                                            : distance(cm, x, centre, adj);
 }
 
 static int cluster_score(const model *m, const double *x, void *scratch,

@@ -314,6 +314,10 @@ double pmml_expr_eval(const pmml_exprs *e, uint32_t root, const double *x,
 
 void pmml_exprs_free(pmml_exprs *e);
 
+/* pmml_cluster.c: the distance (or similarity) of record x to cluster
+ * number cluster of ClusteringModel m; NaN when it has none. */
+double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
+
 /* ---- pmml_output.c: OutputFields ------------------------------------- */
 
 typedef struct pmml_outfield {
@@ -339,9 +343,11 @@ int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
 
 /* Fills out->outputs (and output_strings, if given) from the prediction
  * in out, writing each value to its slot of buf too. out->probabilities
- * must be set for a classifier. */
+ * must be set for a classifier. m has the labels; inner is the compiled
+ * model itself (for affinity, a ClusteringModel). */
 void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
-                      const model *m, double *buf, model_output *out);
+                      const model *m, const model *inner, double *buf,
+                      model_output *out);
 
 void pmml_outputs_free(pmml_outputs *o);
 

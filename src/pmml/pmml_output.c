@@ -6,10 +6,11 @@
  * prediction: a classifier's label, or the number), probability (of the
  * class named by value, else of the predicted class), transformedValue (an
  * expression, which may read inputs, derived fields and the OutputFields
- * before it), and for a ClusteringModel entityId (the cluster's id) and
- * clusterId (its 1-based position). Every other feature (decision,
- * affinity, reasonCode, confidence, residual, ...) and segmentId are
- * rejected at load with the field's name and line.
+ * before it), and for a ClusteringModel entityId (the cluster's id),
+ * clusterId (its 1-based position) and affinity (the distance or
+ * similarity to the cluster named by value, else to the predicted one).
+ * Every other feature (decision, reasonCode, confidence, residual, ...) and
+ * segmentId are rejected at load with the field's name and line.
  *
  * Each OutputField gets a slot in the scoring buffer (after the derived
  * fields), so a later transformedValue reads it with an ordinary
@@ -22,10 +23,10 @@
 #include <string.h>
 
 enum feature { F_PREDICTED, F_DISPLAY, F_PROBABILITY, F_TRANSFORMED,
-               F_ENTITY_ID, F_CLUSTER_ID };
+               F_ENTITY_ID, F_CLUSTER_ID, F_AFFINITY };
 static const char *const features[] = {
     "predictedValue", "predictedDisplayValue", "probability",
-    "transformedValue", "entityId", "clusterId", NULL};
+    "transformedValue", "entityId", "clusterId", "affinity", NULL};
 
 static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
                          const xmlNode *el, const model *m, int clustering,
@@ -40,11 +41,12 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
     if (pmml_attr(ctx, el, "segmentId"))
         return pmml_fail(ctx, el, "OutputField '%s': segmentId is not "
                                   "supported", name);
-    if ((feature == F_ENTITY_ID || feature == F_CLUSTER_ID) && !clustering)
+    if ((feature == F_ENTITY_ID || feature == F_CLUSTER_ID ||
+         feature == F_AFFINITY) && !clustering)
         return pmml_fail(ctx, el, "OutputField '%s': %s is supported for "
                                   "ClusteringModel only", name,
                          features[feature]);
-    if (feature == F_PROBABILITY) {
+    if (feature == F_PROBABILITY || feature == F_AFFINITY) {
         const char *value = pmml_attr(ctx, el, "value");
         if (m->nclasses == 0)
             return pmml_fail(ctx, el, "OutputField '%s': probability of a "
@@ -101,7 +103,8 @@ int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
 }
 
 void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
-                      const model *m, double *buf, model_output *out) {
+                      const model *m, const model *inner, double *buf,
+                      model_output *out) {
     int invalid = 0;
     for (size_t i = 0; i < o->n; i++) {
         const pmml_outfield *f = &o->fields[i];
@@ -119,6 +122,10 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
             v = pmml_expr_eval(e, f->root, buf, &invalid);
             break;
         case F_CLUSTER_ID: v = label + 1; break;
+        case F_AFFINITY:
+            v = pmml_cluster_measure(inner, buf, (size_t)(
+                f->class_index >= 0 ? f->class_index : label));
+            break;
         default:            /* predicted value, display value, entity id */
             if (label >= 0) {
                 s = m->class_labels[label];

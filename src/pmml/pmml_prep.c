@@ -197,7 +197,8 @@ static int prep_score(const model *m, const double *x, void *scratch,
     if (rc < 0 && (p->has_default || p->priors)) rc = fallback(pm, out);
     if (rc == 0 && out->label_index < 0 && p->has_target)
         out->value = target_value(p, out->value);
-    if (rc == 0 && want_outputs) pmml_output_eval(&p->outs, &p->exprs, m, buf, out);
+    if (rc == 0 && want_outputs) pmml_output_eval(&p->outs, &p->exprs, m, pm->inner, buf,
+                                      out);
     out->probabilities = probs;
     return rc;
 }

@@ -269,6 +269,54 @@ static void test_cluster_similarity(void **state) {
     model_free(m);
 }
 
+/* Output: "lo" at (0, 0), "hi" at (10, 0), squaredEuclidean; missing
+ * value weights a 1, b 3. */
+static const char cluster_outputs[] =
+    PMML_HEAD("")
+    "<ClusteringModel functionName=\"clustering\" "
+    "modelClass=\"centerBased\">\n" CLUSTER_SCHEMA
+    "<Output><OutputField name=\"id\" feature=\"entityId\"/>"
+    "<OutputField name=\"n\" feature=\"clusterId\"/>"
+    "<OutputField name=\"near\" feature=\"affinity\"/>"
+    "<OutputField name=\"to_hi\" feature=\"affinity\" value=\"hi\"/>"
+    "</Output>\n"
+    "<ComparisonMeasure kind=\"distance\"><squaredEuclidean/>"
+    "</ComparisonMeasure><ClusteringField field=\"a\"/>"
+    "<ClusteringField field=\"b\"/><MissingValueWeights><Array "
+    "type=\"real\">1 3</Array></MissingValueWeights>\n"
+    "<Cluster id=\"lo\"><Array type=\"real\">0 0</Array></Cluster>"
+    "<Cluster id=\"hi\"><Array type=\"real\">10 0</Array></Cluster>\n"
+    "</ClusteringModel>\n</PMML>\n";
+
+static void test_cluster_outputs(void **state) {
+    (void)state;
+    model *m = must_load(cluster_outputs);
+    double outs[4];
+    const char *strs[4];
+    model_output out = {.outputs = outs, .output_strings = strs};
+    ms_error err;
+    assert_int_equal(m->noutputs, 4);
+    /* (3, 1): lo 9 + 1 = 10, hi 49 + 1 = 50: lo wins. */
+    assert_int_equal(score3(m, 3, 1, 0, &out, &err), 0);
+    assert_string_equal(strs[0], "lo");
+    assert_float_equal(outs[1], 1, 0);
+    assert_float_equal(outs[2], 10, 1e-12);
+    assert_float_equal(outs[3], 50, 1e-12);
+    /* (8, missing): only a counts, scaled by (1 + 3) / 1 = 4:
+     * lo 4 * 64 = 256, hi 4 * 4 = 16: hi wins. */
+    assert_int_equal(score3(m, 8, U, 0, &out, &err), 0);
+    assert_string_equal(strs[0], "hi");
+    assert_float_equal(outs[1], 2, 0);
+    assert_float_equal(outs[2], 16, 1e-12);
+    assert_float_equal(outs[3], 16, 1e-12);
+    /* (missing, 2): only b, scaled by 4 / 3: both 4 * 4 / 3; the first
+     * wins the tie. */
+    assert_int_equal(score3(m, U, 2, 0, &out, &err), 0);
+    assert_string_equal(strs[0], "lo");
+    assert_float_equal(outs[2], 16.0 / 3, 1e-12);
+    model_free(m);
+}
+
 static void test_cluster_rejects(void **state) {
     (void)state;
     expect_rejected(PMML_HEAD("")
@@ -298,6 +346,7 @@ int main(void) {
         cmocka_unit_test(test_cluster_missing),
         cmocka_unit_test(test_cluster_compare_functions),
         cmocka_unit_test(test_cluster_similarity),
+        cmocka_unit_test(test_cluster_outputs),
         cmocka_unit_test(test_cluster_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
