@@ -314,6 +314,10 @@ double pmml_expr_eval(const pmml_exprs *e, uint32_t root, const double *x,
 
 void pmml_exprs_free(pmml_exprs *e);
 
+/* pmml_tree.c: the id of the Node that decides for record x in TreeModel
+ * m, or NULL (no id, no single node, no prediction). */
+const char *pmml_tree_entity(const model *m, const double *x);
+
 /* pmml_cluster.c: the distance (or similarity) of record x to cluster
  * number cluster of ClusteringModel m; NaN when it has none. */
 double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
@@ -322,7 +326,9 @@ double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
 
 typedef struct pmml_outfield {
     int feature;            /* enum feature in pmml_output.c */
-    int class_index;        /* probability: the class, -1 the predicted */
+    int class_index;        /* probability, affinity: the class, -1 the
+                               predicted one */
+    int tree_entity;        /* entityId of a TreeModel: its Node's id */
     uint32_t root;          /* transformedValue: its expression */
     int32_t slot;           /* where later expressions read it */
 } pmml_outfield;
@@ -339,7 +345,7 @@ typedef struct pmml_outputs {
  * ctx->fields; expressions go into e. */
 int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
                         const xmlNode *output, const model *m,
-                        int clustering, size_t *nhigh);
+                        const xmlNode *model_el, size_t *nhigh);
 
 /* Fills out->outputs (and output_strings, if given) from the prediction
  * in out, writing each value to its slot of buf too. out->probabilities

@@ -6,11 +6,12 @@
  * prediction: a classifier's label, or the number), probability (of the
  * class named by value, else of the predicted class), transformedValue (an
  * expression, which may read inputs, derived fields and the OutputFields
- * before it), and for a ClusteringModel entityId (the cluster's id),
- * clusterId (its 1-based position) and affinity (the distance or
- * similarity to the cluster named by value, else to the predicted one).
- * Every other feature (decision, reasonCode, confidence, residual, ...) and
- * segmentId are rejected at load with the field's name and line.
+ * before it), entityId (a TreeModel's deciding Node's id, a
+ * ClusteringModel's cluster id), and for a ClusteringModel clusterId (its
+ * 1-based position) and affinity (the distance or similarity to the
+ * cluster named by value, else to the predicted one). Every other feature
+ * (decision, reasonCode, confidence, residual, ...) and segmentId are
+ * rejected at load with the field's name and line.
  *
  * Each OutputField gets a slot in the scoring buffer (after the derived
  * fields), so a later transformedValue reads it with an ordinary
@@ -29,8 +30,10 @@ static const char *const features[] = {
     "transformedValue", "entityId", "clusterId", "affinity", NULL};
 
 static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
-                         const xmlNode *el, const model *m, int clustering,
-                         size_t *nhigh) {
+                         const xmlNode *el, const model *m,
+                         const xmlNode *model_el, size_t *nhigh) {
+    int clustering = pmml_is(model_el, "ClusteringModel");
+    int tree = pmml_is(model_el, "TreeModel");
     pmml_outfield f = {.class_index = -1};
     const char *name = pmml_attr_req(ctx, el, "name");
     int feature;
@@ -41,11 +44,15 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
     if (pmml_attr(ctx, el, "segmentId"))
         return pmml_fail(ctx, el, "OutputField '%s': segmentId is not "
                                   "supported", name);
-    if ((feature == F_ENTITY_ID || feature == F_CLUSTER_ID ||
-         feature == F_AFFINITY) && !clustering)
+    if ((feature == F_CLUSTER_ID || feature == F_AFFINITY) && !clustering)
         return pmml_fail(ctx, el, "OutputField '%s': %s is supported for "
                                   "ClusteringModel only", name,
                          features[feature]);
+    if (feature == F_ENTITY_ID && !clustering && !tree)
+        return pmml_fail(ctx, el, "OutputField '%s': entityId is supported "
+                                  "for ClusteringModel and TreeModel only",
+                         name);
+    f.tree_entity = feature == F_ENTITY_ID && tree;
     if (feature == F_PROBABILITY || feature == F_AFFINITY) {
         const char *value = pmml_attr(ctx, el, "value");
         if (m->nclasses == 0)
@@ -93,11 +100,11 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
 
 int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
                         const xmlNode *output, const model *m,
-                        int clustering, size_t *nhigh) {
+                        const xmlNode *model_el, size_t *nhigh) {
     for (const xmlNode *c = pmml_elem(output->children); c;
          c = pmml_elem(c->next)) {
         if (!pmml_is(c, "OutputField")) return pmml_unsupported(ctx, c);
-        if (compile_field(ctx, o, e, c, m, clustering, nhigh) < 0) return -1;
+        if (compile_field(ctx, o, e, c, m, model_el, nhigh) < 0) return -1;
     }
     return 0;
 }
@@ -122,11 +129,17 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
             v = pmml_expr_eval(e, f->root, buf, &invalid);
             break;
         case F_CLUSTER_ID: v = label + 1; break;
+        case F_ENTITY_ID:
+            if (!f->tree_entity) goto predicted;   /* a cluster's id */
+            s = pmml_tree_entity(inner, buf);
+            if (!s || pmml_parse_double(s, &v) < 0) v = NAN;
+            break;
         case F_AFFINITY:
             v = pmml_cluster_measure(inner, buf, (size_t)(
                 f->class_index >= 0 ? f->class_index : label));
             break;
-        default:            /* predicted value, display value, entity id */
+        default:            /* predicted value, display value */
+        predicted:
             if (label >= 0) {
                 s = m->class_labels[label];
                 if (pmml_parse_double(s, &v) < 0) v = NAN;

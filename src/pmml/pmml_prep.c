@@ -481,8 +481,7 @@ static int compile_outputs(pmml_ctx *ctx, pmml_prep *p, const model *m) {
         if (!pmml_is(c, "Output")) continue;
         /* Past any slots a chain inside the model used. */
         if (ctx->nderived > p->nhigh) p->nhigh = ctx->nderived;
-        if (pmml_output_compile(ctx, &p->outs, &p->exprs, c, m,
-                                pmml_is(p->el, "ClusteringModel"),
+        if (pmml_output_compile(ctx, &p->outs, &p->exprs, c, m, p->el,
                                 &p->nhigh) < 0)
             return -1;
         ctx->nderived = p->nhigh;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #define NO_PROBS UINT32_MAX
+#define NO_ID UINT32_MAX
 
 typedef struct tree_node {
     uint32_t pred;          /* index into preds */
@@ -31,6 +32,7 @@ typedef struct tree_node {
     int32_t label;          /* classification: class index, -1 if none */
     int32_t line;           /* of the Node element, for messages */
     int32_t default_child;  /* node index of defaultChild, -1 if none */
+    uint32_t id;            /* the Node's id: ids + id, or NO_ID */
     double score;           /* regression: the score, NaN if none */
     double records;         /* recordCount (else its distribution's sum) */
 } tree_node;
@@ -50,6 +52,8 @@ typedef struct tree_model {
     double *probs;
     size_t nprobs, capprobs;
     pmml_classes classes;
+    char *ids;              /* Node ids, NUL-separated (Output entityId) */
+    size_t nids, capids;
 } tree_model;
 
 /* ---- scoring ---------------------------------------------------------- */
@@ -169,32 +173,26 @@ static int on_unknown(const tree_model *t, const tree_node *n,
     }
 }
 
-static int tree_score(const model *m, const double *x, void *scratch,
-                      model_output *out, ms_error *err) {
-    const tree_model *t = (const tree_model *)m;
+/* The walk of the strategies that end at one node: *end is the node
+ * that decides. Returns 0, or -1 with err filled. */
+static int walk(const tree_model *t, const double *x, const tree_node **end,
+                ms_error *err) {
     const tree_node *n = &t->nodes[0];
-    if (pmml_predicate_eval(&t->preds, n->pred, x) != PMML_TRUE)
-        return ms_error_set(err, "TreeModel: no prediction (the predicate of "
-                                 "the root Node at line %d is not true)",
-                            (int)n->line);
-    if (t->missing == MISSING_WEIGHTED || t->missing == MISSING_AGGREGATE) {
-        double *acc = scratch;
-        for (size_t i = 0; i < t->classes.n; i++) acc[i] = 0;
-        walk_split(t, n, x, 1, acc);
-        return split_result(t, acc, out, err);
-    }
     while (n->count) {
         const tree_node *next = NULL;
-        for (uint32_t i = n->first; i < n->first + n->count && !next; i++) {
+        int stop = 0;                          /* lastPrediction: n */
+        for (uint32_t i = n->first;
+             i < n->first + n->count && !next && !stop; i++) {
             pmml_truth v = pmml_predicate_eval(&t->preds, t->nodes[i].pred, x);
             if (v == PMML_TRUE) {
                 next = &t->nodes[i];
             } else if (v == PMML_UNKNOWN && t->missing != MISSING_NONE) {
                 int rc = on_unknown(t, n, &next, err);
                 if (rc < 0) return -1;
-                if (rc > 0) return result(t, n, out, err);
+                stop = rc > 0;
             }
         }
+        if (stop) break;
         if (!next) {
             if (t->return_last) break;
             return ms_error_set(err, "TreeModel: no prediction (no child of "
@@ -203,7 +201,42 @@ static int tree_score(const model *m, const double *x, void *scratch,
         }
         n = next;
     }
+    *end = n;
+    return 0;
+}
+
+static int root_true(const tree_model *t, const double *x, ms_error *err) {
+    const tree_node *n = &t->nodes[0];
+    if (pmml_predicate_eval(&t->preds, n->pred, x) == PMML_TRUE) return 0;
+    return ms_error_set(err, "TreeModel: no prediction (the predicate of the "
+                             "root Node at line %d is not true)",
+                        (int)n->line);
+}
+
+static int tree_score(const model *m, const double *x, void *scratch,
+                      model_output *out, ms_error *err) {
+    const tree_model *t = (const tree_model *)m;
+    const tree_node *n;
+    if (root_true(t, x, err) < 0) return -1;
+    if (t->missing == MISSING_WEIGHTED || t->missing == MISSING_AGGREGATE) {
+        double *acc = scratch;
+        for (size_t i = 0; i < t->classes.n; i++) acc[i] = 0;
+        walk_split(t, &t->nodes[0], x, 1, acc);
+        return split_result(t, acc, out, err);
+    }
+    if (walk(t, x, &n, err) < 0) return -1;
     return result(t, n, out, err);
+}
+
+const char *pmml_tree_entity(const model *m, const double *x) {
+    const tree_model *t = (const tree_model *)m;
+    const tree_node *n;
+    ms_error ignored;
+    if (t->missing == MISSING_WEIGHTED || t->missing == MISSING_AGGREGATE ||
+        root_true(t, x, &ignored) < 0 || walk(t, x, &n, &ignored) < 0 ||
+        n->id == NO_ID)
+        return NULL;
+    return t->ids + n->id;
 }
 
 static void tree_destroy(model *m) {
@@ -212,6 +245,7 @@ static void tree_destroy(model *m) {
     free(t->probs);
     pmml_preds_free(&t->preds);
     pmml_classes_free(&t->classes);
+    free(t->ids);
     free(t);
 }
 
@@ -314,7 +348,17 @@ static int compile_score(pmml_ctx *ctx, tree_model *t, const xmlNode *el,
 static int compile_node(pmml_ctx *ctx, tree_model *t, const xmlNode *el,
                         uint32_t at) {
     tree_node n = {.probs = NO_PROBS, .label = -1, .score = NAN,
-                   .line = (int32_t)xmlGetLineNo(el), .default_child = -1};
+                   .line = (int32_t)xmlGetLineNo(el), .default_child = -1,
+                   .id = NO_ID};
+    const char *id = pmml_attr(ctx, el, "id");
+    if (id) {
+        size_t len = strlen(id) + 1;
+        if (pmml_grow(ctx, (void **)&t->ids, &t->capids, t->nids + len, 1) < 0)
+            return -1;
+        memcpy(t->ids + t->nids, id, len);
+        n.id = (uint32_t)t->nids;
+        t->nids += len;
+    }
     if (pmml_attr_double(ctx, el, "recordCount", NAN, &n.records) < 0)
         return -1;
     const xmlNode *pred = pmml_elem(el->children);
@@ -344,8 +388,9 @@ static int compile_node(pmml_ctx *ctx, tree_model *t, const xmlNode *el,
         for (const xmlNode *c = pmml_elem(pred->next); c;
              c = pmml_elem(c->next)) {
             if (!pmml_is(c, "Node")) continue;
-            const char *id = dflt ? pmml_attr(ctx, c, "id") : NULL;
-            if (id && strcmp(id, dflt) == 0) n.default_child = (int32_t)child;
+            const char *cid = dflt ? pmml_attr(ctx, c, "id") : NULL;
+            if (cid && strcmp(cid, dflt) == 0)
+                n.default_child = (int32_t)child;
             if (compile_node(ctx, t, c, child++) < 0) return -1;
         }
         if (dflt && n.default_child < 0)

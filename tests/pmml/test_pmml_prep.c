@@ -414,7 +414,8 @@ static void test_outputs(void **state) {
                     "'maybe' is not a class of the model");
     expect_rejected(CLASSIFIER_OUTPUT("<OutputField name=\"d\" "
                                       "feature=\"entityId\"/>"),
-                    "entityId is supported for ClusteringModel only");
+                    "entityId is supported for ClusteringModel and "
+                    "TreeModel only");
 }
 
 /* A regression's predictedValue is its number, after the Target. */

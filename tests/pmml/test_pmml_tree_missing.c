@@ -31,6 +31,7 @@
     PMML_HEAD(TARGET_CATEGORICAL)                                          \
     "<TreeModel functionName=\"classification\" missingValueStrategy=\""   \
     STRATEGY "\">\n" MINING_SCHEMA                                         \
+    "<Output><OutputField name=\"node\" feature=\"entityId\"/></Output>"   \
     "<Node recordCount=\"10\" defaultChild=\"n2\"><True/>" SD("6", "4")    \
     "<Node id=\"n1\" recordCount=\"6\" defaultChild=\"n12\">"              \
     "<SimplePredicate field=\"a\" operator=\"lessOrEqual\" value=\"0\"/>"  \
@@ -94,6 +95,42 @@ static void test_weighted_confidence(void **state) {
     expect(doc, U, U, "yes", 0.6);
 }
 
+/* Output entityId: the id of the Node that decides, none when no single
+ * Node does. */
+static void test_entity_id(void **state) {
+    (void)state;
+    static const char *const strategies[] = {"defaultChild",
+                                             "lastPrediction",
+                                             "aggregateNodes"};
+    model *m[3];
+    for (int i = 0; i < 3; i++) {
+        char doc[4096];
+        snprintf(doc, sizeof doc, TREE("%s"), strategies[i]);
+        m[i] = must_load(doc);
+    }
+    double v;
+    const char *s = NULL;
+    model_output out = {.outputs = &v, .output_strings = &s};
+    ms_error err;
+    assert_int_equal(score3(m[0], U, 1, 0, &out, &err), 0);
+    assert_string_equal(s, "n2");                /* the root's default */
+    assert_int_equal(score3(m[0], -1, U, 0, &out, &err), 0);
+    assert_string_equal(s, "n12");               /* n1's default */
+    assert_int_equal(score3(m[0], -1, -1, 0, &out, &err), 0);
+    assert_string_equal(s, "n11");
+    assert_true(isnan(v));                       /* "n11" is no number */
+    /* lastPrediction stops at n1 when b is missing, at the root (which
+     * has no id) when a is. */
+    assert_int_equal(score3(m[1], -1, U, 0, &out, &err), 0);
+    assert_string_equal(s, "n1");
+    assert_int_equal(score3(m[1], U, 1, 0, &out, &err), 0);
+    assert_null(s);
+    /* aggregateNodes has no single deciding Node. */
+    assert_int_equal(score3(m[2], U, 1, 0, &out, &err), 0);
+    assert_null(s);
+    for (int i = 0; i < 3; i++) model_free(m[i]);
+}
+
 static void test_default_child_rejects(void **state) {
     (void)state;
     static const char doc[] =
@@ -124,6 +161,7 @@ int main(void) {
         cmocka_unit_test(test_default_child),
         cmocka_unit_test(test_aggregate_nodes),
         cmocka_unit_test(test_weighted_confidence),
+        cmocka_unit_test(test_entity_id),
         cmocka_unit_test(test_default_child_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
