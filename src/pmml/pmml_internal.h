@@ -338,6 +338,9 @@ typedef struct pmml_outputs {
     size_t n, cap;
     char **names;           /* strdup'ed, for model->output_names */
     size_t capnames;
+    char **display;         /* ndisplay (one per class): TargetValue
+                               displayValue, or NULL (the label shows) */
+    size_t ndisplay;
 } pmml_outputs;
 
 /* Compiles the OutputFields of output for model m (already compiled),

@@ -2,8 +2,9 @@
  * pmml_output.c - the Output element of the top-level model: its
  * OutputFields compiled at load and computed after each prediction.
  *
- * Supported features: predictedValue and predictedDisplayValue (the
- * prediction: a classifier's label, or the number), probability (of the
+ * Supported features: predictedValue (the prediction: a classifier's
+ * label, or the number), predictedDisplayValue (the same, or the
+ * TargetValue displayValue of the predicted class), probability (of the
  * class named by value, else of the predicted class), transformedValue (an
  * expression, which may read inputs, derived fields and the OutputFields
  * before it), entityId (a TreeModel's deciding Node's id, a
@@ -98,9 +99,40 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
     return 0;
 }
 
+/* The Targets' TargetValue displayValues, per class of m. */
+static int read_display(pmml_ctx *ctx, pmml_outputs *o, const model *m,
+                        const xmlNode *model_el) {
+    const xmlNode *target = NULL;
+    for (const xmlNode *c = pmml_elem(model_el->children); c && !target;
+         c = pmml_elem(c->next))
+        if (pmml_is(c, "Targets")) target = pmml_elem(c->children);
+    if (!target || m->nclasses == 0) return 0;
+    o->display = calloc(m->nclasses, sizeof *o->display);
+    if (!o->display) {
+        ctx->oom = 1;
+        return pmml_fail(ctx, target, "out of memory");
+    }
+    o->ndisplay = m->nclasses;
+    for (const xmlNode *v = pmml_elem(target->children); v;
+         v = pmml_elem(v->next)) {
+        const char *label = pmml_attr(ctx, v, "value");
+        const char *shown = pmml_attr(ctx, v, "displayValue");
+        for (size_t i = 0; label && shown && i < m->nclasses; i++) {
+            if (strcmp(m->class_labels[i], label) != 0 || o->display[i])
+                continue;
+            if (!(o->display[i] = strdup(shown))) {
+                ctx->oom = 1;
+                return pmml_fail(ctx, v, "out of memory");
+            }
+        }
+    }
+    return 0;
+}
+
 int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
                         const xmlNode *output, const model *m,
                         const xmlNode *model_el, size_t *nhigh) {
+    if (read_display(ctx, o, m, model_el) < 0) return -1;
     for (const xmlNode *c = pmml_elem(output->children); c;
          c = pmml_elem(c->next)) {
         if (!pmml_is(c, "OutputField")) return pmml_unsupported(ctx, c);
@@ -138,7 +170,14 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
             v = pmml_cluster_measure(inner, buf, (size_t)(
                 f->class_index >= 0 ? f->class_index : label));
             break;
-        default:            /* predicted value, display value */
+        case F_DISPLAY:
+            if (label >= 0 && o->display && o->display[label]) {
+                s = o->display[label];
+                if (pmml_parse_double(s, &v) < 0) v = NAN;
+                break;
+            }
+            goto predicted;
+        default:            /* predicted value */
         predicted:
             if (label >= 0) {
                 s = m->class_labels[label];
@@ -154,6 +193,8 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
 }
 
 void pmml_outputs_free(pmml_outputs *o) {
+    for (size_t i = 0; i < o->ndisplay; i++) free(o->display[i]);
+    free(o->display);
     for (size_t i = 0; i < o->n; i++) free(o->names[i]);
     free(o->names);
     free(o->fields);

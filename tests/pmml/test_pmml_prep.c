@@ -332,22 +332,28 @@ static void test_target_priors(void **state) {
     static const char doc[] =
         PMML_HEAD(TARGET_CATEGORICAL)
         "<TreeModel functionName=\"classification\">" MINING_SCHEMA
+        "<Output><OutputField name=\"shown\" "
+        "feature=\"predictedDisplayValue\"/></Output>"
         "<Targets><Target field=\"y\"><TargetValue value=\"yes\" "
-        "priorProbability=\"0.3\"/><TargetValue value=\"no\" "
-        "priorProbability=\"0.7\"/></Target></Targets>"
+        "displayValue=\"Yes!\" priorProbability=\"0.3\"/><TargetValue "
+        "value=\"no\" priorProbability=\"0.7\"/></Target></Targets>"
         "<Node><True/><Node score=\"yes\"><SimplePredicate field=\"b\" "
         "operator=\"greaterThan\" value=\"0\"/>"
         "<ScoreDistribution value=\"yes\" recordCount=\"1\"/>"
         "<ScoreDistribution value=\"no\" recordCount=\"0\"/></Node></Node>"
         "</TreeModel></PMML>";
     model *m = must_load(doc);
-    double probs[2];
-    model_output out = {.probabilities = probs};
+    double probs[2], shown_v;
+    const char *shown = NULL;
+    model_output out = {.probabilities = probs, .outputs = &shown_v,
+                        .output_strings = &shown};
     ms_error err;
     assert_int_equal(score3(m, 0, 1, 0, &out, &err), 0);
     assert_string_equal(m->class_labels[out.label_index], "yes");
+    assert_string_equal(shown, "Yes!");     /* its displayValue */
     assert_int_equal(score3(m, 0, -1, 0, &out, &err), 0);
     assert_string_equal(m->class_labels[out.label_index], "no");
+    assert_string_equal(shown, "no");       /* no displayValue: the label */
     assert_float_equal(probs[0], 0.3, 0);
     assert_float_equal(probs[1], 0.7, 0);
     model_free(m);
