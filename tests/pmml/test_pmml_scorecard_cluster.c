@@ -139,6 +139,18 @@ static void run_cluster_cases(const cluster_case *cases, size_t n) {
     }
 }
 
+/* Binary similarity over (a, b, c): "1" at (1, 1, 0), "2" at (0, 1, 1). */
+#define CLUSTERING_BINARY(MEASURE)                                         \
+    PMML_HEAD("")                                                          \
+    "<ClusteringModel functionName=\"clustering\" "                        \
+    "modelClass=\"centerBased\">\n" CLUSTER_SCHEMA                         \
+    "<ComparisonMeasure kind=\"similarity\">" MEASURE                      \
+    "</ComparisonMeasure>\n<ClusteringField field=\"a\"/>"                 \
+    "<ClusteringField field=\"b\"/><ClusteringField field=\"c\"/>\n"       \
+    "<Cluster><Array type=\"real\">1 1 0</Array></Cluster>\n"              \
+    "<Cluster><Array type=\"real\">0 1 1</Array></Cluster>\n"              \
+    "</ClusteringModel>\n</PMML>\n"
+
 static void test_cluster_measures(void **state) {
     (void)state;
     /* x = (1.4, 1.4): differences to "7" are (1.4, 1.4), to "2" (2, 0).
@@ -147,7 +159,15 @@ static void test_cluster_measures(void **state) {
      *   euclidean   7: sqrt(3.92) = 1.98   2: 2      -> 7
      *   sqEuclidean 7: 3.92                2: 4      -> 7
      *   minkowski 1 = cityBlock                      -> 2
-     *   minkowski 3 7: (2*1.4^3)^(1/3) = 1.764  2: 2 -> 7 */
+     *   minkowski 3 7: (2*1.4^3)^(1/3) = 1.764  2: 2 -> 7
+     * Similarities, CLUSTERING_BINARY, x = (0, 0, 1): against "1": a11 0, a10 1 (c), a01 2 (a, b), a00 0;
+     * against "2": a11 1 (c), a01 1 (b), a00 1 (a).
+     *   jaccard a11/(a11+a10+a01):  "1" 0/3, "2" 1/2          -> 2
+     *   simpleMatching (a11+a00)/n: "1" 0/3, "2" 2/3          -> 2
+     *   tanimoto (a11+a00)/(a11+2(a10+a01)+a00):
+     *                               "1" 0/6, "2" 2/4          -> 2
+     *   binarySimilarity with c10 = 1 and every d 1, so it counts only
+     *   record-1/centre-0 pairs: "1" 1/3, "2" 0/3             -> 1 */
     static const cluster_case cases[] = {
         {CLUSTERING("<cityBlock/>"), 1.4, 1.4, 0, "2"},
         {CLUSTERING("<chebychev/>"), 1.4, 1.4, 0, "7"},
@@ -155,6 +175,14 @@ static void test_cluster_measures(void **state) {
         {CLUSTERING("<squaredEuclidean/>"), 1.4, 1.4, 0, "7"},
         {CLUSTERING("<minkowski p-parameter=\"1\"/>"), 1.4, 1.4, 0, "2"},
         {CLUSTERING("<minkowski p-parameter=\"3\"/>"), 1.4, 1.4, 0, "7"},
+        {CLUSTERING_BINARY("<jaccard/>"), 0, 0, 1, "2"},
+        {CLUSTERING_BINARY("<simpleMatching/>"), 0, 0, 1, "2"},
+        {CLUSTERING_BINARY("<tanimoto/>"), 0, 0, 1, "2"},
+        {CLUSTERING_BINARY("<binarySimilarity c00-parameter=\"0\" "
+                           "c01-parameter=\"0\" c10-parameter=\"1\" "
+                           "c11-parameter=\"0\" d00-parameter=\"1\" "
+                           "d01-parameter=\"1\" d10-parameter=\"1\" "
+                           "d11-parameter=\"1\"/>"), 0, 0, 1, "1"},
     };
     run_cluster_cases(cases, sizeof cases / sizeof *cases);
     /* Labels: the id, else the 1-based position; value and one-hot
@@ -199,66 +227,32 @@ static void test_cluster_missing(void **state) {
 
 static void test_cluster_compare_functions(void **state) {
     (void)state;
+#define GAUSS CLUSTERING_A("<ClusteringField field=\"a\" "              \
+                           "compareFunction=\"gaussSim\" "                 \
+                           "similarityScale=\"1\"/>")
+#define DELTA CLUSTERING_A("<ClusteringField field=\"a\" "              \
+                           "compareFunction=\"delta\"/>")
+#define EQUAL CLUSTERING_A("<ClusteringField field=\"a\" "              \
+                           "compareFunction=\"equal\"/>")
+#define WEIGHTED CLUSTERING_A("<ClusteringField field=\"a\" "           \
+                              "fieldWeight=\"5\"/>")
     /* gaussSim, s = 1, at a = 0: "1" exp(0) = 1, "2" exp(-ln2 * 9) =
-     * 2^-9: a distance of similarities, so the smaller, "2", wins. */
-    model *m = must_load(CLUSTERING_A("<ClusteringField field=\"a\" "
-                                      "compareFunction=\"gaussSim\" "
-                                      "similarityScale=\"1\"/>"));
-    expect_cluster(m, 0, U, "2");
-    model_free(m);
-    /* delta: 0 when equal, else 1. a = 3: "1" 1, "2" 0 -> "2"; a = 1:
-     * both 1, the first wins the tie -> "1". */
-    m = must_load(CLUSTERING_A("<ClusteringField field=\"a\" "
-                               "compareFunction=\"delta\"/>"));
-    expect_cluster(m, 3, U, "2");
-    expect_cluster(m, 1, U, "1");
-    model_free(m);
-    /* equal: 1 when equal. a = 3: "1" 0, "2" 1 -> "1". */
-    m = must_load(CLUSTERING_A("<ClusteringField field=\"a\" "
-                               "compareFunction=\"equal\"/>"));
-    expect_cluster(m, 3, U, "1");
-    model_free(m);
-    /* absDiff (default) with a weight: a = 1: 1*w vs 2*w -> "1". */
-    m = must_load(CLUSTERING_A("<ClusteringField field=\"a\" "
-                               "fieldWeight=\"5\"/>"));
-    expect_cluster(m, 1, U, "1");
-    expect_cluster(m, 2, U, "2");
-    model_free(m);
-}
-
-/* Binary similarity over (a, b, c): "1" at (1, 1, 0), "2" at (0, 1, 1). */
-#define CLUSTERING_BINARY(MEASURE)                                         \
-    PMML_HEAD("")                                                          \
-    "<ClusteringModel functionName=\"clustering\" "                        \
-    "modelClass=\"centerBased\">\n" CLUSTER_SCHEMA                         \
-    "<ComparisonMeasure kind=\"similarity\">" MEASURE                      \
-    "</ComparisonMeasure>\n<ClusteringField field=\"a\"/>"                 \
-    "<ClusteringField field=\"b\"/><ClusteringField field=\"c\"/>\n"       \
-    "<Cluster><Array type=\"real\">1 1 0</Array></Cluster>\n"              \
-    "<Cluster><Array type=\"real\">0 1 1</Array></Cluster>\n"              \
-    "</ClusteringModel>\n</PMML>\n"
-
-static void test_cluster_similarity(void **state) {
-    (void)state;
-    /* x = (0, 0, 1): against "1": a11 0, a10 1 (c), a01 2 (a, b), a00 0;
-     * against "2": a11 1 (c), a01 1 (b), a00 1 (a).
-     *   jaccard a11/(a11+a10+a01):  "1" 0/3, "2" 1/2          -> 2
-     *   simpleMatching (a11+a00)/n: "1" 0/3, "2" 2/3          -> 2
-     *   tanimoto (a11+a00)/(a11+2(a10+a01)+a00):
-     *                               "1" 0/6, "2" 2/4          -> 2
-     *   binarySimilarity with c10 = 1 and every d 1, so it counts only
-     *   record-1/centre-0 pairs: "1" 1/3, "2" 0/3             -> 1 */
+     *   2^-9: a distance of similarities, so the smaller, "2", wins.
+     * delta: 0 when equal, else 1. a = 3: "1" 1, "2" 0 -> "2"; a = 1:
+     *   both 1, the first wins the tie -> "1".
+     * equal: 1 when equal. a = 3: "1" 0, "2" 1 -> "1".
+     * absDiff (default) with a weight 5: a = 1: 5 vs 10 -> "1"; a = 2:
+     *   10 vs 5 -> "2". */
     static const cluster_case cases[] = {
-        {CLUSTERING_BINARY("<jaccard/>"), 0, 0, 1, "2"},
-        {CLUSTERING_BINARY("<simpleMatching/>"), 0, 0, 1, "2"},
-        {CLUSTERING_BINARY("<tanimoto/>"), 0, 0, 1, "2"},
-        {CLUSTERING_BINARY("<binarySimilarity c00-parameter=\"0\" "
-                           "c01-parameter=\"0\" c10-parameter=\"1\" "
-                           "c11-parameter=\"0\" d00-parameter=\"1\" "
-                           "d01-parameter=\"1\" d10-parameter=\"1\" "
-                           "d11-parameter=\"1\"/>"), 0, 0, 1, "1"},
+        {GAUSS, 0, U, 0, "2"},    {DELTA, 3, U, 0, "2"},
+        {DELTA, 1, U, 0, "1"},    {EQUAL, 3, U, 0, "1"},
+        {WEIGHTED, 1, U, 0, "1"}, {WEIGHTED, 2, U, 0, "2"},
     };
     run_cluster_cases(cases, sizeof cases / sizeof *cases);
+}
+
+static void test_cluster_binary_inputs(void **state) {
+    (void)state;
     /* Similarities need binary inputs: 0.5 and missing are refused. */
     model *m = must_load(CLUSTERING_BINARY("<jaccard/>"));
     model_output out = {0};
@@ -345,7 +339,7 @@ int main(void) {
         cmocka_unit_test(test_cluster_measures),
         cmocka_unit_test(test_cluster_missing),
         cmocka_unit_test(test_cluster_compare_functions),
-        cmocka_unit_test(test_cluster_similarity),
+        cmocka_unit_test(test_cluster_binary_inputs),
         cmocka_unit_test(test_cluster_outputs),
         cmocka_unit_test(test_cluster_rejects),
     };
