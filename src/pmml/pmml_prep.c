@@ -53,9 +53,12 @@ typedef struct prep_field {
     size_t name_at;         /* in names */
 } prep_field;
 
+enum { TYPE_DOUBLE, TYPE_FLOAT, TYPE_INTEGER, TYPE_BOOLEAN };
+
 typedef struct prep_step {
     int32_t slot;
     uint32_t root;
+    int type;               /* the DerivedField's dataType, as JPMML casts */
 } prep_step;
 
 struct pmml_prep {
@@ -169,6 +172,19 @@ static int fallback(const prep_model *pm, model_output *out) {
     return 0;
 }
 
+/* A derived value in its field's dataType: float rounds, integer must be
+ * whole (JPMML refuses 2.5 as an integer), boolean is 0 or 1. -1 when
+ * the value cannot be one. */
+static int cast(int type, double *v) {
+    if (isnan(*v)) return 0;
+    switch (type) {
+    case TYPE_FLOAT: *v = (float)*v; return 0;
+    case TYPE_INTEGER: return *v == floor(*v) ? 0 : -1;
+    case TYPE_BOOLEAN: *v = *v != 0; return 0;
+    default: return 0;
+    }
+}
+
 static int prep_score(const model *m, const double *x, void *scratch,
                       model_output *out, ms_error *err) {
     const prep_model *pm = (const prep_model *)m;
@@ -182,11 +198,12 @@ static int prep_score(const model *m, const double *x, void *scratch,
     for (size_t i = 0; i < p->nfields; i++)
         if (prepare_field(p, &p->fields[i], buf, err) < 0) return -1;
     for (size_t i = 0; i < p->nsteps; i++) {
-        buf[p->steps[i].slot] =
-            pmml_expr_eval(&p->exprs, p->steps[i].root, buf, &invalid);
+        double v = pmml_expr_eval(&p->exprs, p->steps[i].root, buf, &invalid);
+        if (!invalid && cast(p->steps[i].type, &v) < 0) invalid = 1;
         if (invalid)
             return ms_error_set(err, "PMML: no prediction (a derived field "
                                      "is invalid)");
+        buf[p->steps[i].slot] = v;
     }
     int want_outputs = out->outputs && p->outs.n;
     double *probs = out->probabilities;
@@ -405,11 +422,23 @@ int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets) {
 }
 
 int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
+    /* Strings and dates are numbers here too (a Discretize binValue "2"
+     * in a string field); a value that is not one was refused already. */
+    static const char *const types[] = {
+        "double", "float", "integer", "boolean", "string", "date", "time",
+        "dateTime", "dateDaysSince[0]", "dateDaysSince[1960]",
+        "dateDaysSince[1970]", "dateDaysSince[1980]", "timeSeconds",
+        "dateTimeSecondsSince[0]", "dateTimeSecondsSince[1960]",
+        "dateTimeSecondsSince[1970]", "dateTimeSecondsSince[1980]", NULL};
     pmml_prep *p = ctx->prep;
     const char *name = pmml_attr_req(ctx, df, "name");
     const xmlNode *expr = pmml_elem(df->children);
     uint32_t root;
-    if (!name) return -1;
+    int type;
+    if (!name ||
+        pmml_attr_enum(ctx, df, "dataType", types, TYPE_DOUBLE, &type) < 0)
+        return -1;
+    if (type > TYPE_BOOLEAN) type = TYPE_DOUBLE;
     if (!expr) return pmml_fail(ctx, df, "DerivedField '%s' has no "
                                          "expression", name);
     if (pmml_elem(expr->next))
@@ -426,7 +455,8 @@ int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
         return -1;
     *slot = (int)(PMML_DERIVED_BASE + p->nhigh++);
     ctx->nderived = p->nhigh;
-    p->steps[p->nsteps++] = (prep_step){.slot = *slot, .root = root};
+    p->steps[p->nsteps++] =
+        (prep_step){.slot = *slot, .root = root, .type = type};
     ctx->fields[ctx->nfields++] = (pmml_field){
         .name = name, .slot = *slot, .line = (int)xmlGetLineNo(df),
         .derived = 1};

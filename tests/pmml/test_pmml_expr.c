@@ -290,6 +290,40 @@ static void test_rejections(void **state) {
         "DerivedField 'p' depends on itself");
 }
 
+/* y = d, d of dataType TYPE. */
+#define TYPED(TYPE, EXPR)                                                  \
+    PMML_HEAD(TARGET_CONTINUOUS)                                           \
+    "<RegressionModel functionName=\"regression\">" MINING_SCHEMA          \
+    "<LocalTransformations><DerivedField name=\"d\" optype=\"continuous\" " \
+    "dataType=\"" TYPE "\">" EXPR "</DerivedField></LocalTransformations>" \
+    "<RegressionTable intercept=\"0\"><NumericPredictor name=\"d\" "       \
+    "coefficient=\"1\"/></RegressionTable></RegressionModel></PMML>\n"
+
+static void test_data_types(void **state) {
+    (void)state;
+    const char *a = "<FieldRef field=\"a\"/>";
+    char doc[2048];
+    /* float: 0.1 becomes the float nearest it, 0.100000001490116... */
+    snprintf(doc, sizeof doc, TYPED("float", "%s"), a);
+    assert_true(derived(doc, 0.1, 0, 0) == (double)0.1f);
+    /* boolean: any non-zero number is true. */
+    snprintf(doc, sizeof doc, TYPED("boolean", "%s"), a);
+    assert_float_equal(derived(doc, 2.5, 0, 0), 1, 0);
+    assert_float_equal(derived(doc, 0, 0, 0), 0, 0);
+    /* integer: 3 is one, 2.5 is not (no prediction). */
+    snprintf(doc, sizeof doc, TYPED("integer", "%s"), a);
+    assert_float_equal(derived(doc, 3, 0, 0), 3, 0);
+    model *m = must_load(doc);
+    model_output out = {0};
+    ms_error err;
+    assert_int_equal(score3(m, 2.5, 0, 0, &out, &err), -1);
+    assert_non_null(strstr(err.msg, "a derived field is invalid"));
+    model_free(m);
+    /* double and string keep the number as it is. */
+    snprintf(doc, sizeof doc, TYPED("string", "%s"), a);
+    assert_float_equal(derived(doc, 0.1, 0, 0), 0.1, 0);
+}
+
 static void test_derived_in_predicates_and_segments(void **state) {
     (void)state;
     /* A tree splitting on d = a + b; an ensemble whose segments read the
@@ -342,6 +376,7 @@ int main(void) {
         cmocka_unit_test(test_discretize_and_map),
         cmocka_unit_test(test_define_function),
         cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_data_types),
         cmocka_unit_test(test_derived_in_predicates_and_segments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
