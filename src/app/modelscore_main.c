@@ -59,7 +59,8 @@ static void usage(FILE *out) {
         "Output: a header, then one row per input row, in order: the column\n"
         "prediction (the class label of a classifier, the number of a\n"
         "regression), then for a classifier one probability(<label>) column\n"
-        "per class.\n"
+        "per class, then with --outputs one column per Output field of the\n"
+        "model (PMML OutputFields, named as in the document).\n"
         "\n"
         "A TensorFlow model reads one input tensor of N values: the first N\n"
         "columns, or those --features names. Its prediction is the index of\n"
@@ -72,8 +73,7 @@ static void usage(FILE *out) {
         "                     the names with --columns\n"
         "  --columns A,B,...  names of the columns, in order (with\n"
         "                     --no-header)\n"
-        "  --outputs          also write the model's Output fields (not\n"
-        "                     supported yet: rejected)\n"
+        "  --outputs          also write the model's Output fields\n"
         "  --input NAME       TensorFlow: the Placeholder (or signature input)\n"
         "                     to feed; default: the only one\n"
         "  --output NAME      TensorFlow: the tensor (or signature output) to\n"
@@ -147,11 +147,6 @@ static int parse_args(int argc, char **argv, options *o) {
         fprintf(stderr, "modelscore: --no-header and --columns go together: "
                         "without a header row, --columns names the "
                         "columns\n");
-        return -1;
-    }
-    if (o->outputs) {
-        fprintf(stderr, "modelscore: --outputs: writing Output fields is not "
-                        "supported yet\n");
         return -1;
     }
     return 0;
@@ -264,7 +259,7 @@ static size_t extra_columns(const model *m, const options *o) {
     return o->raw ? (m->nclasses ? m->nclasses : 1) : 0;
 }
 
-static void put_header(const model *m, const options *o) {
+static void put_header(const model *m, const options *o, size_t noutputs) {
     fputs("prediction", stdout);
     char name[512];
     for (size_t i = 0; i < extra_columns(m, o); i++) {
@@ -272,6 +267,10 @@ static void put_header(const model *m, const options *o) {
         else snprintf(name, sizeof name, "probability(%s)", m->class_labels[i]);
         putchar(',');
         put_field(name);
+    }
+    for (size_t i = 0; i < noutputs; i++) {
+        putchar(',');
+        put_field(m->output_names[i]);
     }
     putchar('\n');
 }
@@ -286,6 +285,9 @@ typedef struct run {
     const options *opts;
     char used[MAX_COLUMNS]; /* per column: 0 unknown, 'y' read, 'n' not */
     size_t tf_width;        /* a TensorFlow model's first columns read */
+    size_t noutputs;        /* Output fields written: 0 without --outputs */
+    double *outputs;        /* their values for one row */
+    const char **output_strings;
 } run;
 
 /* Whether the model reads column i: it does if it no longer loads once the
@@ -333,27 +335,37 @@ static int parse_row(run *r, char **cells, int ncells, double *x,
     return 0;
 }
 
-static int score_row(const model *m, const options *o, const double *x,
+static int score_row(const run *r, const model *m, const double *x,
                      void *scratch, double *probs, long line_no) {
     ms_error err;
-    model_output out = {.probabilities = probs};
+    model_output out = {.probabilities = probs,
+                        .outputs = r->noutputs ? r->outputs : NULL,
+                        .output_strings = r->output_strings};
     if (model_score(m, x, scratch, &out, &err) < 0) {
         fprintf(stderr, "modelscore: line %ld: %s\n", line_no, err.msg);
         return -1;
     }
     if (m->nclasses) put_field(m->class_labels[out.label_index]);
     else put_number(out.value);
-    for (size_t i = 0; i < extra_columns(m, o); i++) {
+    for (size_t i = 0; i < extra_columns(m, r->opts); i++) {
         putchar(',');
         put_number(m->nclasses ? probs[i] : out.value);
+    }
+    for (size_t i = 0; i < r->noutputs; i++) {
+        putchar(',');
+        if (r->output_strings[i])
+            put_field(r->output_strings[i]);
+        else if (!isnan(r->outputs[i]))
+            put_number(r->outputs[i]);   /* a missing output stays empty */
     }
     putchar('\n');
     return 0;
 }
 
 /* The empty cells of a row that was not scored. */
-static void put_empty_row(const model *m, const options *o) {
-    for (size_t i = 0; i < extra_columns(m, o); i++) putchar(',');
+static void put_empty_row(const run *r, const model *m) {
+    size_t n = extra_columns(m, r->opts) + r->noutputs;
+    for (size_t i = 0; i < n; i++) putchar(',');
     putchar('\n');
 }
 
@@ -399,12 +411,16 @@ static int score_stream(run *r, const options *o, FILE *in) {
     double *probs = malloc((m->nclasses + 1) * sizeof *probs);
     void *scratch = malloc(m->scratch_size + 1);
     char **cells = malloc(MAX_COLUMNS * sizeof *cells);
+    r->noutputs = o->outputs ? m->noutputs : 0;
+    r->outputs = malloc((r->noutputs + 1) * sizeof *r->outputs);
+    r->output_strings = malloc((r->noutputs + 1) * sizeof *r->output_strings);
     int status = EXIT_SCORED;
-    if (!x || !probs || !scratch || !cells) {
+    if (!x || !probs || !scratch || !cells || !r->outputs ||
+        !r->output_strings) {
         fprintf(stderr, "modelscore: out of memory\n");
         status = EXIT_USAGE;
     } else {
-        put_header(m, o);
+        put_header(m, o, r->noutputs);
         /* Without a header the first line read is already data. */
         if (!o->no_header) got = csv_reader_next(&r->reader, &line, &line_no,
                                                  &err);
@@ -412,8 +428,8 @@ static int score_stream(run *r, const options *o, FILE *in) {
              got = csv_reader_next(&r->reader, &line, &line_no, &err)) {
             int n = csv_split(line, r->sep, cells, MAX_COLUMNS);
             if (parse_row(r, cells, n, x, line_no) < 0 ||
-                score_row(m, o, x, scratch, probs, line_no) < 0) {
-                put_empty_row(m, o);
+                score_row(r, m, x, scratch, probs, line_no) < 0) {
+                put_empty_row(r, m);
                 status = EXIT_SOME_ROWS;
             }
         }
@@ -426,6 +442,8 @@ static int score_stream(run *r, const options *o, FILE *in) {
     free(probs);
     free(scratch);
     free(cells);
+    free(r->outputs);
+    free(r->output_strings);
     model_free(m);
     return status;
 }
