@@ -186,6 +186,26 @@ static void http_and_cluster(text *t, http_server *h) {
     out(t, "modelserver_ready %d\n", http_ready(h, why, sizeof why));
 }
 
+/* What the InfluxDB writer and the Grafana client did (telemetry/influx.h,
+ * grafana.h): every point ends written or in one of the dropped counts. */
+static void exporters(text *t, const counters *c) {
+    const outcome point_rows[] = {{"written", &c->influx_points_written},
+                                  {"overflow", &c->influx_points_overflow},
+                                  {"failed", &c->influx_points_failed}};
+    outcomes(t, "modelserver_influx_points_total",
+             "Points for InfluxDB, by outcome (overflow: dropped because the "
+             "queue was full; failed: dropped because the write failed).",
+             point_rows, 3);
+    family(t, "modelserver_influx_write_failures_total", "counter",
+           "Write requests to InfluxDB that failed.");
+    out(t, "modelserver_influx_write_failures_total %llu\n",
+        (unsigned long long)counter_get(&c->influx_writes_failed));
+    family(t, "modelserver_grafana_request_failures_total", "counter",
+           "Requests to Grafana's API that failed.");
+    out(t, "modelserver_grafana_request_failures_total %llu\n",
+        (unsigned long long)counter_get(&c->grafana_requests_failed));
+}
+
 void http_handle_metrics(http_server *h, const http_request *rq, http_reply *rp) {
     (void)rq;
     text t = {.buf = malloc(16384), .cap = 16384};
@@ -201,6 +221,7 @@ void http_handle_metrics(http_server *h, const http_request *rq, http_reply *rp)
     records(&t, h->src.counters, snaps, n);
     models(&t, h->src.counters, snaps, n);
     lag(&t, h);
+    exporters(&t, h->src.counters);
     http_and_cluster(&t, h);
     free(snaps);
     reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", t.buf);

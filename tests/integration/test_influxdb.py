@@ -225,8 +225,15 @@ h.wait_for("points again", lambda: point_count(iport) >= before + 500, timeout=3
 log = h.read_log(server)
 h.check(log.count("is down:") == 1 and log.count("is back after") == 1,
         "one log line when InfluxDB went down, one when it came back (not one per write)")
+h.wait_for("every point accounted for in /metrics", lambda: sum(
+    h.metrics(server.port).get(f'modelserver_influx_points_total{{outcome="{o}"}}', 0)
+    for o in ("written", "overflow", "failed")) == total, timeout=30)
+exported = h.metrics(server.port)
 h.check(h.stop(server) == 0, "the server exits 0 on SIGTERM")
 written, overflow, failed = final_counts(server)
+h.check([exported[f'modelserver_influx_points_total{{outcome="{o}"}}'] for o in
+         ("written", "overflow", "failed")] == [written, overflow, failed],
+        "/metrics exports the writer's counts (written, dropped queue full, dropped failed)")
 stored = point_count(iport)
 h.log(f"points: {written} written, {overflow} dropped (queue full), {failed} dropped "
       f"(write failed or down); {stored} in InfluxDB")
