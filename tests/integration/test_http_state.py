@@ -66,6 +66,11 @@ h.check(status == 404 and "otherStore" in err["error"], "an unknown store is 404
 pub = h.start(h.publisher(broker.address, "--once", "--no-data", "--models",
                           os.path.join(data, "demoLinearRegression.pmml")), "publish-model")
 h.check(pub.wait(30) == 0, "a model published")
+# Records that came before an instance had the model would be (rightly)
+# counted as unserved: publish them once every instance serves it.
+h.wait_for("every instance serving the model", lambda: all(
+    (h.http_get(s.port, "/stats", quiet=True) or {}).get("name") == "demoLinearRegression"
+    for s in servers))
 pub = h.start(h.publisher(broker.address, "--data-file",
                           os.path.join(data, "winequality_demo.csv"),
                           "--no-models", "--count", "300", "--data-interval", "0"),
