@@ -17,11 +17,13 @@
  *              reading all N records and producing a result for each;
  *              records/s from the first record read to the last result
  *              acknowledged, and the ratio to the baseline;
- *   swap       the store engine serves the model labelled "forest" while a
- *              thread publishes it again every 20 ms: the longest time the
- *              scored-records counter stood still (sampled every 0.1 ms,
- *              which costs the engine some CPU: throughput runs look every
- *              1 ms),
+ *   swap       the store engine serves the model labelled "forest" from a
+ *              steady stream of 50,000 records/s (below saturation, so
+ *              that a full producer queue does not hide what a swap does)
+ *              while a thread publishes the forest again every 100 ms: the
+ *              longest time the scored-records counter stood still
+ *              (sampled every 0.1 ms, which costs the engine some CPU:
+ *              throughput runs look every 1 ms),
  *              and the p99 scoring time per record, with and without swaps;
  *   latency    records produced at a fixed moderate rate are scored by the
  *              store engine with the model labelled "tree"; the time from
@@ -58,7 +60,9 @@
 #define FEATURES 11
 #define MAX_RECORDS 200000   /* ~130 B each: well inside 6 x 5 MB */
 #define MAX_MODELS 8
-#define SWAP_INTERVAL_MS 20
+#define SWAP_INTERVAL_MS 100
+#define SWAP_RATE 50000      /* records/s: steady, below saturation */
+#define SWAP_RECORDS 150000
 #define LATENCY_RATE 2000    /* records/s */
 #define LATENCY_RECORDS 6000
 
@@ -158,20 +162,30 @@ static void high_watermarks(bench *b, const char *topic, int64_t *out) {
     }
 }
 
+/* A consumer in a fresh group of its own that never commits by itself,
+ * with extra properties as name, value, ..., NULL. */
+static rd_kafka_t *bench_consumer(bench *b, const char *role,
+                                  const char *const *props) {
+    char group[64];
+    snprintf(group, sizeof group, "bench-%s-%d", role, b->groups++);
+    rd_kafka_conf_t *conf = kafka_conf_new(b->brokers, "bench");
+    ms_error err;
+    if (kafka_conf_set(conf, "group.id", group, &err) ||
+        kafka_conf_set(conf, "enable.auto.commit", "false", &err))
+        die(role, err.msg);
+    for (; props && props[0]; props += 2)
+        if (kafka_conf_set(conf, props[0], props[1], &err)) die(role, err.msg);
+    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, &err);
+    if (!rk) die(role, err.msg);
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
 /* ---- baseline: a consumer that only reads ---- */
 
 static double consume_rate(bench *b) {
-    char group[64];
-    snprintf(group, sizeof group, "bench-baseline-%d", b->groups++);
-    rd_kafka_conf_t *conf = kafka_conf_new(b->brokers, "bench-baseline");
-    ms_error err;
-    if (kafka_conf_set(conf, "group.id", group, &err) ||
-        kafka_conf_set(conf, "auto.offset.reset", "earliest", &err) ||
-        kafka_conf_set(conf, "enable.auto.commit", "false", &err))
-        die("consumer", err.msg);
-    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, &err);
-    if (!rk) die("consumer", err.msg);
-    rd_kafka_poll_set_consumer(rk);
+    static const char *const props[] = {"auto.offset.reset", "earliest", NULL};
+    rd_kafka_t *rk = bench_consumer(b, "baseline", props);
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, DATA, RD_KAFKA_PARTITION_UA);
     rd_kafka_subscribe(rk, topics);
@@ -245,6 +259,18 @@ typedef struct serve_plan {
     void *feed_arg;
 } serve_plan;
 
+/* The plan's feed, on a thread of its own while serve() watches. */
+typedef struct feeder {
+    bench *b;
+    const serve_plan *plan;
+} feeder;
+
+static void *feed_thread(void *arg) {
+    feeder *fd = arg;
+    fd->plan->feed(fd->b, fd->plan->feed_arg);
+    return NULL;
+}
+
 /* A fresh consumer group whose committed offsets are `start`. */
 static void new_group(bench *b, const char *prefix, const int64_t *start,
                       char *group, size_t cap) {
@@ -291,13 +317,15 @@ static run_figures serve(bench *b, const serve_plan *plan) {
     pthread_t st;
 
     run_figures f = {0};
+    feeder fd = {b, plan};
+    pthread_t ft;
     if (plan->feed) {
         /* The group joins in seconds: feed only once a first record went
          * through, so what is measured is serving, not joining. */
         produce_record(b, 0);
         flush(b->producer);
         while (counter_get(&c.results_delivered) == 0) usleep(1000);
-        plan->feed(b, plan->feed_arg);
+        pthread_create(&ft, NULL, feed_thread, &fd);
     }
     int64_t t0 = 0, last_change = 0, deadline = clock_mono_ns() + 300 * 1000000000LL;
     uint64_t last_scored = 0;
@@ -333,6 +361,7 @@ static run_figures serve(bench *b, const serve_plan *plan) {
         pthread_join(st, NULL);
         printf("# %d swaps of %s during the run\n", sw.swaps, m->label);
     }
+    if (plan->feed) pthread_join(ft, NULL);
     uint64_t failed = counter_get(&c.records_failed) + counter_get(&c.records_unserved);
     if (failed) printf("# %llu record(s) not scored\n", (unsigned long long)failed);
     r.stop = 1;
@@ -345,17 +374,8 @@ static run_figures serve(bench *b, const serve_plan *plan) {
 /* A consumer of the results topic from offsets `from` (assigned, never
  * committing; librdkafka wants a group id for that all the same). */
 static rd_kafka_t *results_reader(bench *b, const int64_t *from) {
-    char group[64];
-    snprintf(group, sizeof group, "bench-reader-%d", b->groups++);
-    rd_kafka_conf_t *conf = kafka_conf_new(b->brokers, "bench-results");
-    ms_error err;
-    if (kafka_conf_set(conf, "group.id", group, &err) ||
-        kafka_conf_set(conf, "enable.auto.commit", "false", &err) ||
-        kafka_conf_set(conf, "fetch.wait.max.ms", "1", &err))
-        die("consumer", err.msg);
-    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, &err);
-    if (!rk) die("consumer", err.msg);
-    rd_kafka_poll_set_consumer(rk);
+    static const char *const props[] = {"fetch.wait.max.ms", "1", NULL};
+    rd_kafka_t *rk = bench_consumer(b, "reader", props);
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(PARTITIONS);
     for (int p = 0; p < PARTITIONS; p++)
         rd_kafka_topic_partition_list_add(parts, RESULTS, p)->offset = from[p];
@@ -402,23 +422,28 @@ typedef struct latency_probe {
 
 static void *read_results(void *arg);
 
+/* Produces records 0 .. count-1 at `rate` records/s, noting when each was
+ * handed to the producer in sent_ns (when not NULL). */
+static void feed_at_rate(bench *b, long count, long rate, int64_t *sent_ns) {
+    int64_t t0 = clock_mono_ns();
+    for (long i = 0; i < count;) {
+        long due = (long)((clock_mono_ns() - t0) * rate / 1000000000LL) + 1;
+        for (; i < count && i < due; i++) {
+            if (sent_ns) sent_ns[i] = clock_mono_ns();
+            produce_record(b, i);
+        }
+        rd_kafka_poll(b->producer, 0);
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    flush(b->producer);
+}
+
 static void produce_at_rate(bench *b, void *arg) {
     latency_probe *lp = arg;
     high_watermarks(b, DATA, lp->base);
     pthread_create(&lp->reader, NULL, read_results, lp);
-    int64_t t0 = clock_mono_ns();
-    for (long i = 0; i < LATENCY_RECORDS; i++) {
-        int64_t due = t0 + i * (1000000000LL / LATENCY_RATE);
-        int64_t now;
-        while ((now = clock_mono_ns()) < due) {
-            struct timespec ts = {0, (long)(due - now)};
-            nanosleep(&ts, NULL);
-        }
-        lp->sent_ns[i] = clock_mono_ns();
-        produce_record(b, i);
-        rd_kafka_poll(b->producer, 0);
-    }
-    flush(b->producer);
+    feed_at_rate(b, LATENCY_RECORDS, LATENCY_RATE, lp->sent_ns);
 }
 
 /* Takes each result's arrival time as it comes, on its own thread. */
@@ -530,21 +555,31 @@ static void phase_e2e(bench *b, const bench_model *models, int nmodels,
         }
 }
 
+static void feed_swap_stream(bench *b, void *arg) {
+    (void)arg;
+    feed_at_rate(b, SWAP_RECORDS, SWAP_RATE, NULL);
+}
+
 static void phase_swap(bench *b, const bench_model *forest) {
     if (!forest) {
         printf("# no model labelled forest: swap gaps not measured\n");
         return;
     }
-    double *d = malloc((size_t)b->records * sizeof *d);
+    double *d = malloc((SWAP_RECORDS + 1) * sizeof *d);
     if (!d) die("swap", "out of memory");
+    printf("# swap: %d records at %d records/s, the forest published again "
+           "every %d ms meanwhile (or not)\n", SWAP_RECORDS, SWAP_RATE,
+           SWAP_INTERVAL_MS);
     for (int swap = 0; swap <= 1; swap++) {
-        int64_t from[PARTITIONS];
+        int64_t from[PARTITIONS], start[PARTITIONS];
         high_watermarks(b, RESULTS, from);
+        high_watermarks(b, DATA, start);
         serve_plan plan = {.kind = ENGINE_STORE, .threads = b->threads,
-                           .model = forest, .expect = b->records, .swap = swap,
-                           .sample_us = 100};
+                           .model = forest, .expect = SWAP_RECORDS + 1,
+                           .swap = swap, .sample_us = 100, .start = start,
+                           .feed = feed_swap_stream};
         run_figures f = serve(b, &plan);
-        size_t n = result_durations(b, from, d, (size_t)b->records);
+        size_t n = result_durations(b, from, d, SWAP_RECORDS + 1);
         const char *name = swap ? "swap" : "noswap";
         printf("bench %s.max_gap_ms %.3f ms\n", name, f.max_gap_ms);
         printf("bench %s.score_p99_us %.2f us\n", name, percentile(d, n, 99) / 1e3);

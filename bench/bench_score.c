@@ -1,7 +1,11 @@
 /*
- * bench_score.c - single-threaded scoring speed of PMML models.
+ * bench_score.c - single-threaded scoring speed of models of every format.
  *
- *   bench_score CSV MODEL.pmml...
+ *   bench_score CSV MODEL...
+ *
+ * A MODEL is a PMML document (*.pmml, named pmml.<file>), a frozen
+ * TensorFlow graph (*.pb, tf.<file>) or a SavedModel directory
+ * (tf.<parent directory>, as in saved_wine/1).
  *
  * For each model: the median load time over 5 loads, and the median over 21
  * passes of the mean ns per record over every CSV row. As a baseline measured
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/model.h"
 #include "core/stats.h"
@@ -88,28 +93,50 @@ static double dot11_ns(const double *rows, size_t n) {
     return median(passes, PASSES);
 }
 
+/* The model's type and bench name ("pmml.tree", "tf.saved_wine"). */
+static model_type name_model(const char *path, int is_dir, char *name,
+                             size_t len) {
+    char copy[1024];
+    snprintf(copy, sizeof copy, "%s", path);
+    size_t n = strlen(copy);
+    while (n > 1 && copy[n - 1] == '/') copy[--n] = '\0';
+    char *base = strrchr(copy, '/');
+    if (is_dir && base && base > copy) {   /* saved_wine/1 -> saved_wine */
+        *base = '\0';
+        base = strrchr(copy, '/');
+    }
+    base = base ? base + 1 : copy;
+    char *dot = is_dir ? NULL : strrchr(base, '.');
+    model_type type = is_dir ? MODEL_TYPE_TENSORFLOW_SAVED
+                      : dot && strcmp(dot, ".pb") == 0 ? MODEL_TYPE_TENSORFLOW
+                                                        : MODEL_TYPE_PMML;
+    if (dot) *dot = '\0';
+    snprintf(name, len, "%s.%s", type == MODEL_TYPE_PMML ? "pmml" : "tf", base);
+    return type;
+}
+
 static int bench_model(const char *path, const double *rows, size_t n,
                        double baseline_ns) {
-    uint8_t *doc;
-    size_t len;
+    uint8_t *doc = NULL;
+    size_t len = 0;
     ms_error err;
-    if (file_read_all(path, 1u << 30, &doc, &len, &err)) {
+    struct stat st;
+    int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!is_dir && file_read_all(path, 1u << 30, &doc, &len, &err)) {
         fprintf(stderr, "bench_score: %s\n", err.msg);
         return -1;
     }
-    const char *base = strrchr(path, '/');
     char name[256];
-    snprintf(name, sizeof name, "%s", base ? base + 1 : path);
-    char *dot = strrchr(name, '.');
-    if (dot) *dot = 0;
+    model_type type = name_model(path, is_dir, name, sizeof name);
 
     double loads[LOADS];
     model *m = NULL;
     for (int i = 0; i < LOADS; i++) {
         model_free(m);
         int64_t t0 = clock_mono_ns();
-        model_source src = {.bytes = doc, .len = len};
-        m = model_load(MODEL_TYPE_PMML, &src, ms_schema_wine(), &err);
+        model_source src = {.bytes = doc, .len = len,
+                            .dir = is_dir ? path : NULL};
+        m = model_load(type, &src, ms_schema_wine(), &err);
         loads[i] = (double)(clock_mono_ns() - t0) / 1e6;
         if (!m) {
             printf("# %s does not load: %s\n", name, err.msg);
@@ -135,9 +162,9 @@ static int bench_model(const char *path, const double *rows, size_t n,
         passes[p] = (double)(clock_mono_ns() - t0) / (double)n;
     }
     double score_ns = median(passes, PASSES);
-    printf("bench pmml.%s.load_ms %.3f ms\n", name, median(loads, LOADS));
-    printf("bench pmml.%s.score_ns %.1f ns\n", name, score_ns);
-    printf("bench pmml.%s.ratio_to_dot11 %.2f x\n", name, score_ns / baseline_ns);
+    printf("bench %s.load_ms %.3f ms\n", name, median(loads, LOADS));
+    printf("bench %s.score_ns %.1f ns\n", name, score_ns);
+    printf("bench %s.ratio_to_dot11 %.2f x\n", name, score_ns / baseline_ns);
     if (failures) printf("# %s: %zu scoring failures\n", name, failures);
     model_free(m);
     free(scratch);
@@ -148,7 +175,9 @@ static int bench_model(const char *path, const double *rows, size_t n,
 int main(int argc, char **argv) {
     if (argc < 3 || strcmp(argv[1], "--help") == 0) {
         fprintf(argc < 3 ? stderr : stdout,
-                "usage: bench_score CSV MODEL.pmml...\n"
+                "usage: bench_score CSV MODEL...\n"
+                "MODEL: a .pmml file, a frozen TensorFlow graph (.pb) or a "
+                "SavedModel directory.\n"
                 "Median load time and ns/record of each model over every CSV "
                 "row, and the ratio to an 11-term dot product per record.\n");
         return argc < 3 ? 2 : 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Footprint of a running modelserver: time from exec to ready, resident
 memory with every given model loaded (each under a data type of its own, so
-all are held at once), and the size of the binary.
+all are held at once; a TensorFlow graph under "wine", whose schema feeds
+it), and the size of the binary.
 
     bench/footprint.py BUILD_DIR MODEL...      (.pmml: PMML, .pb: TensorFlow)
 
@@ -40,11 +41,17 @@ def main():
     from kafka import KafkaProducer
     broker = h.start_broker(partitions=6)
     producer = KafkaProducer(bootstrap_servers=broker.address, acks="all")
+    # PMML binds its inputs by name, so any data type will do; a TensorFlow
+    # graph is fed in schema order, so it needs the wine schema: "wine".
+    types = []
     for i, path in enumerate(models):
+        kind = 0 if path.endswith(".pb") else 1
+        types.append("wine" if kind == 0 else f"wine{i}")
+        if kind == 0 and types.count("wine") > 1:
+            h.fail(f"{path}: only one TensorFlow graph can be measured (data type wine)")
         with open(path, "rb") as f:
-            kind = 0 if path.endswith(".pb") else 1
             name = os.path.splitext(os.path.basename(path))[0]
-            producer.send("models_models", h.encode_model(name, f"wine{i}", kind, data=f.read()))
+            producer.send("models_models", h.encode_model(name, types[-1], kind, data=f.read()))
     producer.flush()
     ready, rss = [], []
     for k in range(STARTS):
@@ -60,8 +67,8 @@ def main():
         # Loaded from the models topic, or restored from the changelog on
         # later starts: either way every data type names its model.
         h.wait_for("every model serving", lambda: all(
-            (h.http_get(port, f"/stats?dataType=wine{i}", quiet=True) or {}).get("name", "None")
-            != "None" for i in range(len(models))), timeout=60)
+            (h.http_get(port, f"/stats?dataType={t}", quiet=True) or {}).get("name", "None")
+            != "None" for t in types), timeout=60)
         rss.append(rss_mb(p.pid))
         h.stop(p)
     print(f"# {len(models)} models loaded, each for its own data type; store engine; {STARTS} starts")

@@ -50,7 +50,7 @@ set(CPACK_STRIP_FILES ON)   # the debug info stays in build/
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 # The shared libraries' packages come from dpkg-shlibdeps (librdkafka1,
 # libprotobuf-c1, libxml2, libmicrohttpd12, libjansson4, liburcu8,
-# libcurl4, libc6); adduser is what postinst calls.
+# libcurl4, libarchive13, libc6); adduser is what postinst calls.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

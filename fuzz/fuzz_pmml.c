@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "fuzz_score.h"
 #include "pmml/pmml.h"
 
 static const char *const fields[] = {"a", "b", "c"};
@@ -25,19 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!err.msg[0]) __builtin_trap();   /* every reject has a reason */
         return 0;
     }
-    /* Exactly scratch_size bytes, so ASan sees any overrun. */
-    void *scratch = malloc(m->scratch_size ? m->scratch_size : 1);
-    double *probs = malloc((m->nclasses ? m->nclasses : 1) * sizeof *probs);
-    for (size_t i = 0; scratch && probs && i < sizeof records / sizeof *records;
-         i++) {
-        model_output out = {.probabilities = probs};
-        if (model_score(m, records[i], scratch, &out, &err) == 0 &&
-            m->nclasses && (out.label_index < 0 ||
-                            (size_t)out.label_index >= m->nclasses))
-            __builtin_trap();
-    }
-    free(scratch);
-    free(probs);
+    fuzz_score(m, &records[0][0], sizeof records / sizeof *records, 3);
     model_free(m);
     return 0;
 }

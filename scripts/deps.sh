@@ -8,10 +8,11 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   librdkafka-dev protobuf-c-compiler libprotobuf-c-dev
   libxml2-dev libmicrohttpd-dev libjansson-dev libcmocka-dev
-  liburcu-dev libcurl4-openssl-dev
+  liburcu-dev libcurl4-openssl-dev libarchive-dev influxdb
   kcat python3 python3-kafka curl libxml2-utils
   dpkg-dev man-db adduser golang-go golang-gopkg-yaml.v3-dev python3-yaml
   yamllint shellcheck cppcheck clang-tidy valgrind
+  prometheus chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -54,6 +54,7 @@ cat <<EOF2
 demo: broker   $KAFKA_BROKERS_LIST  (kcat -b $KAFKA_BROKERS_LIST -L)
 demo: data     $DATA_DIRECTORY/$DATA_FILENAME, a record every $DATA_PUBLISH_INTERVAL, a new model every $MODEL_PUBLISH_INTERVAL
 demo: state    http://127.0.0.1:$port/stats   metrics http://127.0.0.1:$port/metrics
+demo: open     http://127.0.0.1:$port/ for the dashboard
 demo: logs     $demo/{broker,server,publisher}.log
 demo: Ctrl-C stops everything
 EOF2

@@ -11,6 +11,10 @@
  *   demoLinearRegression.pmml            least squares on the 11 features
  *   demoDecisionTreeClassification.pmml  CART (Gini), quality as a label
  *   demoDecisionTreeRegression.pmml      CART (variance), quality as a number
+ *   demoSoftmaxRegression.pb             a TensorFlow frozen graph: softmax
+ *                                        regression on standardised features
+ *                                        over 9 outputs, the argmax being the
+ *                                        quality (as in the seed's graph)
  *
  * The models are fitted on the generated rows, so what the demo serves is a
  * real model of real (if synthetic) data, and the PMML looks like what
@@ -25,6 +29,7 @@
  * timestamp. Numbers are printed in the C locale (setlocale is never called).
  */
 #include "core/error.h"
+#include "tf/tf_writer.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -615,17 +620,141 @@ static int write_tree(FILE *f, const dataset *ds, int classify, tree *t,
     return 0;
 }
 
+/* ---- Softmax regression, as a TensorFlow graph ------------------------- */
+
+enum { SM_CLASSES = 9, SM_STEPS = 400 };   /* outputs 0..8: index = quality */
+#define SM_RATE 0.5
+#define SM_L2 1e-4
+
+typedef struct softmax {
+    float mean[NFEAT], inv_std[NFEAT];
+    float w[NFEAT * SM_CLASSES], b[SM_CLASSES];   /* w row-major [11, 9] */
+    long correct;
+} softmax;
+
+/* p = softmax(z) with det_exp, so every machine computes the same. */
+static void sm_probs(const double *z, double *p) {
+    double mx = z[0], sum = 0;
+    for (int c = 1; c < SM_CLASSES; c++) if (z[c] > mx) mx = z[c];
+    for (int c = 0; c < SM_CLASSES; c++) sum += p[c] = det_exp(z[c] - mx);
+    for (int c = 0; c < SM_CLASSES; c++) p[c] /= sum;
+}
+
+/* Full-batch gradient descent on the mean cross-entropy (plus a little L2)
+ * from zero weights: no randomness, a fixed number of steps. The weights
+ * are rounded to float32 as the graph stores them, and the training
+ * accuracy is that of the rounded model, computed as the graph does. */
+static int fit_softmax(const dataset *ds, softmax *sm, ms_error *err) {
+    int n = ds->rows;
+    double mean[NFEAT] = {0}, sd[NFEAT] = {0};
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < NFEAT; j++) mean[j] += ds->x[i * NFEAT + j] / n;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < NFEAT; j++) {
+            double d = ds->x[i * NFEAT + j] - mean[j];
+            sd[j] += d * d / n;
+        }
+    double *z = malloc((size_t)n * NFEAT * sizeof *z);
+    if (!z) return ms_error_set(err, "out of memory fitting the softmax");
+    for (int j = 0; j < NFEAT; j++) {
+        sm->mean[j] = (float)mean[j];
+        sm->inv_std[j] = (float)(sd[j] > 0 ? 1 / sqrt(sd[j]) : 1);
+    }
+    for (int i = 0; i < n; i++)   /* standardised as the graph will */
+        for (int j = 0; j < NFEAT; j++)
+            z[i * NFEAT + j] =
+                (float)((double)(float)((double)(float)ds->x[i * NFEAT + j] -
+                                        sm->mean[j]) * sm->inv_std[j]);
+    double w[NFEAT * SM_CLASSES] = {0}, b[SM_CLASSES] = {0};
+    for (int step = 0; step < SM_STEPS; step++) {
+        double gw[NFEAT * SM_CLASSES] = {0}, gb[SM_CLASSES] = {0};
+        for (int i = 0; i < n; i++) {
+            double logit[SM_CLASSES], p[SM_CLASSES];
+            for (int c = 0; c < SM_CLASSES; c++) {
+                logit[c] = b[c];
+                for (int j = 0; j < NFEAT; j++)
+                    logit[c] += z[i * NFEAT + j] * w[j * SM_CLASSES + c];
+            }
+            sm_probs(logit, p);
+            p[ds->y[i]] -= 1;   /* the gradient of the loss in the logits */
+            for (int c = 0; c < SM_CLASSES; c++) {
+                gb[c] += p[c] / n;
+                for (int j = 0; j < NFEAT; j++)
+                    gw[j * SM_CLASSES + c] += p[c] * z[i * NFEAT + j] / n;
+            }
+        }
+        for (int c = 0; c < SM_CLASSES; c++) b[c] -= SM_RATE * gb[c];
+        for (int k = 0; k < NFEAT * SM_CLASSES; k++)
+            w[k] -= SM_RATE * (gw[k] + SM_L2 * w[k]);
+    }
+    for (int c = 0; c < SM_CLASSES; c++) sm->b[c] = (float)b[c];
+    for (int k = 0; k < NFEAT * SM_CLASSES; k++) sm->w[k] = (float)w[k];
+    sm->correct = 0;
+    for (int i = 0; i < n; i++) {
+        int best = 0;
+        double top = 0;
+        for (int c = 0; c < SM_CLASSES; c++) {
+            double acc = 0;   /* MatMul in double, then BiasAdd in float */
+            for (int j = 0; j < NFEAT; j++)
+                acc += z[i * NFEAT + j] * sm->w[j * SM_CLASSES + c];
+            double logit = (float)((double)(float)acc + sm->b[c]);
+            if (c == 0 || logit > top) {
+                top = logit;
+                best = c;
+            }
+        }
+        sm->correct += best == ds->y[i];
+    }
+    free(z);
+    return 0;
+}
+
+/* x -> (x - mean) * inv_std -> MatMul W -> BiasAdd b -> Softmax. */
+static int write_softmax(FILE *f, const softmax *sm, ms_error *err) {
+    static const int64_t feat[] = {NFEAT}, wdims[] = {NFEAT, SM_CLASSES},
+                         bdims[] = {SM_CLASSES}, in[] = {-1, NFEAT};
+    tf_writer *w = tf_writer_new();
+    if (!w) return ms_error_set(err, "out of memory writing the graph");
+    tf_writer_placeholder(w, "wine", in, 2);
+    tf_writer_const(w, "standardise/mean", 1, feat, 1, sm->mean);
+    tf_writer_const(w, "standardise/inv_std", 1, feat, 1, sm->inv_std);
+    tf_writer_node(w, "standardise/sub", "Sub", "wine", "standardise/mean",
+                   NULL);
+    tf_writer_attr_type(w, "T", 1);
+    tf_writer_node(w, "standardise/z", "Mul", "standardise/sub",
+                   "standardise/inv_std", NULL);
+    tf_writer_attr_type(w, "T", 1);
+    tf_writer_const(w, "softmax/kernel", 1, wdims, 2, sm->w);
+    tf_writer_const(w, "softmax/bias", 1, bdims, 1, sm->b);
+    tf_writer_node(w, "softmax/MatMul", "MatMul", "standardise/z",
+                   "softmax/kernel", NULL);
+    tf_writer_attr_type(w, "T", 1);
+    tf_writer_node(w, "softmax/BiasAdd", "BiasAdd", "softmax/MatMul",
+                   "softmax/bias", NULL);
+    tf_writer_attr_type(w, "T", 1);
+    tf_writer_node(w, "quality", "Softmax", "softmax/BiasAdd", NULL);
+    tf_writer_attr_type(w, "T", 1);
+    size_t len;
+    uint8_t *pb = tf_writer_graph(w, &len);
+    if (!pb) return ms_error_set(err, "out of memory writing the graph");
+    size_t wrote = fwrite(pb, 1, len, f);
+    free(pb);
+    return wrote == len ? 0 : ms_error_set(err, "writing the graph failed");
+}
+
 /* ---- Command line ------------------------------------------------------- */
 
 static void usage(FILE *f) {
     fprintf(f,
             "usage: demogen [--rows N] [--seed S] OUTDIR\n"
             "\n"
-            "Writes a synthetic wine-quality data set and three PMML models\n"
-            "fitted on it into OUTDIR (created if missing):\n"
+            "Writes a synthetic wine-quality data set, three PMML models and\n"
+            "a TensorFlow frozen graph fitted on it into OUTDIR (created if\n"
+            "missing):\n"
             "  winequality_demo.csv, demoLinearRegression.pmml,\n"
             "  demoDecisionTreeClassification.pmml, "
-            "demoDecisionTreeRegression.pmml\n"
+            "demoDecisionTreeRegression.pmml,\n"
+            "  demoSoftmaxRegression.pb\n"
             "The same seed gives byte-identical files on every machine.\n"
             "\n"
             "  --rows N   rows to generate, %d..%d (default %d)\n"
@@ -645,7 +774,7 @@ static int parse_u64(const char *s, unsigned long long *v) {
     return errno || *end ? -1 : 0;
 }
 
-/* Writes the four files in turn, saying on stderr what each holds. */
+/* Writes the five files in turn, saying on stderr what each holds. */
 static int run(const char *dir, int rows, uint64_t seed, ms_error *err) {
     dataset ds = {.rows = rows};
     outfile o;
@@ -696,6 +825,28 @@ static int run(const char *dir, int rows, uint64_t seed, ms_error *err) {
                     "R^2 %.6f\n", o.path, t.leaves, t.depth,
                     1 - t.sse / quality_sst(&ds));
     }
+
+    softmax *sm = calloc(1, sizeof *sm);
+    if (!sm || fit_softmax(&ds, sm, err) < 0 ||
+        out_open(&o, dir, "demoSoftmaxRegression.pb", err) < 0) {
+        if (!sm) ms_error_set(err, "out of memory");
+        free(sm);
+        goto done;
+    }
+    if (write_softmax(o.f, sm, err) < 0) {
+        fclose(o.f);
+        remove(o.tmp);
+        free(sm);
+        goto done;
+    }
+    if (out_commit(&o, err) < 0) {
+        free(sm);
+        goto done;
+    }
+    fprintf(stderr, "demogen: %s: softmax regression on %d standardised "
+            "features, %d outputs, training accuracy %.6f (%ld/%d)\n", o.path,
+            NFEAT, SM_CLASSES, (double)sm->correct / rows, sm->correct, rows);
+    free(sm);
     rc = 0;
 done:
     free(ds.x);

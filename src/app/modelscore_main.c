@@ -12,6 +12,11 @@
  * Records are numbers. A cell that is not one is an error only in a column
  * the model reads; which columns it reads is found out, the first time a
  * column holds text, by loading the model once more without that column.
+ *
+ * A TensorFlow model reads one tensor: its N values are the first N
+ * columns, or the columns --features names (passed to the loader as its
+ * features parameter, like --input and --output), so for it the columns
+ * read are known without probing.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +28,7 @@
 
 #include "core/model.h"
 #include "formats/formats.h"
+#include "tf/tf.h"
 #include "util/csv.h"
 #include "util/file.h"
 
@@ -40,7 +46,8 @@ static void usage(FILE *out) {
         "predictions as CSV to standard output.\n"
         "\n"
         "MODEL is a PMML document (*.pmml), a frozen TensorFlow graph (*.pb)\n"
-        "or a TensorFlow SavedModel directory; --type overrides the guess.\n"
+        "or a TensorFlow SavedModel directory (or, with --type\n"
+        "TENSORFLOWSAVED, a tar archive of one); --type overrides the guess.\n"
         "DATA is a CSV file; without it, or with '-', rows are read from\n"
         "standard input. Cells are separated by ',' or ';' (whichever the\n"
         "first line uses more) and may be quoted with '\"'. The first row names\n"
@@ -52,7 +59,13 @@ static void usage(FILE *out) {
         "Output: a header, then one row per input row, in order: the column\n"
         "prediction (the class label of a classifier, the number of a\n"
         "regression), then for a classifier one probability(<label>) column\n"
-        "per class.\n"
+        "per class, then with --outputs one column per Output field of the\n"
+        "model (PMML OutputFields, named as in the document).\n"
+        "\n"
+        "A TensorFlow model reads one input tensor of N values: the first N\n"
+        "columns, or those --features names. Its prediction is the index of\n"
+        "the largest output for a vector output, the value for a single one;\n"
+        "--raw adds the outputs as columns output(0), output(1), ...\n"
         "\n"
         "Options:\n"
         "  --type TYPE        PMML, TENSORFLOW or TENSORFLOWSAVED\n"
@@ -60,8 +73,15 @@ static void usage(FILE *out) {
         "                     the names with --columns\n"
         "  --columns A,B,...  names of the columns, in order (with\n"
         "                     --no-header)\n"
-        "  --outputs          also write the model's Output fields (not\n"
-        "                     supported yet: rejected)\n"
+        "  --outputs          also write the model's Output fields\n"
+        "  --input NAME       TensorFlow: the Placeholder (or signature input)\n"
+        "                     to feed; default: the only one\n"
+        "  --output NAME      TensorFlow: the tensor (or signature output) to\n"
+        "                     read, \"node\" or \"node:1\"; default: the only\n"
+        "                     node nothing reads, or the signature's only one\n"
+        "  --features A,B,... TensorFlow: the columns that feed the input, in\n"
+        "                     order; default: the first N columns\n"
+        "  --raw              TensorFlow: also write every output value\n"
         "  -h, --help         this text\n"
         "\n"
         "Exit status: 0 when every row was scored; 1 when some rows could not\n"
@@ -69,24 +89,32 @@ static void usage(FILE *out) {
         "number, goes to standard error); 2 for a usage error, or a model or\n"
         "data file that cannot be read or loaded.\n"
         "\n"
-        "Example:\n"
+        "Examples:\n"
         "  modelscore winequalityRandonForrestClassification.pmml \\\n"
-        "      winequality_red.csv > predictions.csv\n",
+        "      winequality_red.csv > predictions.csv\n"
+        "  modelscore --raw --no-header --columns a,b,c,d,e,f,g,h,i,j,k,q \\\n"
+        "      optimized_WineQuality.pb winequality_red.csv\n",
         out);
 }
 
 typedef struct options {
     const char *model_path, *data_path, *type, *columns;
-    int no_header, outputs;
+    const char *input, *output, *features;
+    int no_header, outputs, raw;
 } options;
 
 static int parse_args(int argc, char **argv, options *o) {
-    enum { OPT_TYPE = 1000, OPT_NO_HEADER, OPT_COLUMNS, OPT_OUTPUTS };
+    enum { OPT_TYPE = 1000, OPT_NO_HEADER, OPT_COLUMNS, OPT_OUTPUTS,
+           OPT_INPUT, OPT_OUTPUT, OPT_FEATURES, OPT_RAW };
     static const struct option longs[] = {
         {"type", required_argument, NULL, OPT_TYPE},
         {"no-header", no_argument, NULL, OPT_NO_HEADER},
         {"columns", required_argument, NULL, OPT_COLUMNS},
         {"outputs", no_argument, NULL, OPT_OUTPUTS},
+        {"input", required_argument, NULL, OPT_INPUT},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"features", required_argument, NULL, OPT_FEATURES},
+        {"raw", no_argument, NULL, OPT_RAW},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c;
@@ -97,6 +125,10 @@ static int parse_args(int argc, char **argv, options *o) {
         case OPT_NO_HEADER: o->no_header = 1; break;
         case OPT_COLUMNS: o->columns = optarg; break;
         case OPT_OUTPUTS: o->outputs = 1; break;
+        case OPT_INPUT: o->input = optarg; break;
+        case OPT_OUTPUT: o->output = optarg; break;
+        case OPT_FEATURES: o->features = optarg; break;
+        case OPT_RAW: o->raw = 1; break;
         case 'h': usage(stdout); exit(EXIT_SCORED);
         default:
             fprintf(stderr, "modelscore: unknown option '%s' (see "
@@ -115,11 +147,6 @@ static int parse_args(int argc, char **argv, options *o) {
         fprintf(stderr, "modelscore: --no-header and --columns go together: "
                         "without a header row, --columns names the "
                         "columns\n");
-        return -1;
-    }
-    if (o->outputs) {
-        fprintf(stderr, "modelscore: --outputs: writing Output fields is not "
-                        "supported yet\n");
         return -1;
     }
     return 0;
@@ -154,6 +181,11 @@ static int pick_type(const options *o, int is_dir, model_type *type) {
     return 0;
 }
 
+static int is_tensorflow(const model *m) {
+    return m->type == MODEL_TYPE_TENSORFLOW ||
+           m->type == MODEL_TYPE_TENSORFLOW_SAVED;
+}
+
 /* Loads the model bound to schema; quiet when probing (a failure is then
  * an answer, not an error to report). */
 static model *load_model(const options *o, const ms_schema *schema,
@@ -166,7 +198,12 @@ static model *load_model(const options *o, const ms_schema *schema,
     }
     model_type type;
     if (pick_type(o, S_ISDIR(st.st_mode), &type) < 0) return NULL;
-    model_source src = {0};
+    model_param params[3];
+    model_source src = {.params = params};
+    const char *keys[3] = {"input", "output", "features"};
+    const char *values[3] = {o->input, o->output, o->features};
+    for (int i = 0; i < 3; i++)
+        if (values[i]) params[src.nparams++] = (model_param){keys[i], values[i]};
     uint8_t *bytes = NULL;
     ms_error err;
     if (S_ISDIR(st.st_mode)) {
@@ -180,6 +217,13 @@ static model *load_model(const options *o, const ms_schema *schema,
     }
     model *m = model_load(type, &src, schema, &err);
     free(bytes);
+    if (m && !is_tensorflow(m) && (o->input || o->output || o->features ||
+                                   o->raw)) {
+        fprintf(stderr, "modelscore: --input, --output, --features and --raw "
+                        "are for TensorFlow models\n");
+        model_free(m);
+        return NULL;
+    }
     if (!m && !quiet)
         fprintf(stderr, "modelscore: model '%s' does not load: %s\n",
                 o->model_path, err.msg);
@@ -209,13 +253,24 @@ static void put_number(double v) {
     fputs(buf, stdout);
 }
 
-static void put_header(const model *m) {
+/* How many values follow the prediction: per class, or per output. */
+static size_t extra_columns(const model *m, const options *o) {
+    if (!is_tensorflow(m)) return m->nclasses;
+    return o->raw ? (m->nclasses ? m->nclasses : 1) : 0;
+}
+
+static void put_header(const model *m, const options *o, size_t noutputs) {
     fputs("prediction", stdout);
     char name[512];
-    for (size_t i = 0; i < m->nclasses; i++) {
-        snprintf(name, sizeof name, "probability(%s)", m->class_labels[i]);
+    for (size_t i = 0; i < extra_columns(m, o); i++) {
+        if (is_tensorflow(m)) snprintf(name, sizeof name, "output(%zu)", i);
+        else snprintf(name, sizeof name, "probability(%s)", m->class_labels[i]);
         putchar(',');
         put_field(name);
+    }
+    for (size_t i = 0; i < noutputs; i++) {
+        putchar(',');
+        put_field(m->output_names[i]);
     }
     putchar('\n');
 }
@@ -229,11 +284,16 @@ typedef struct run {
     ms_schema schema;
     const options *opts;
     char used[MAX_COLUMNS]; /* per column: 0 unknown, 'y' read, 'n' not */
+    size_t tf_width;        /* a TensorFlow model's first columns read */
+    size_t noutputs;        /* Output fields written: 0 without --outputs */
+    double *outputs;        /* their values for one row */
+    const char **output_strings;
 } run;
 
 /* Whether the model reads column i: it does if it no longer loads once the
  * column's name is one no field can have. */
 static int column_used(run *r, int i) {
+    if (r->tf_width && !r->opts->features) return (size_t)i < r->tf_width;
     if (!r->used[i]) {
         const char *name = r->columns[i];
         r->columns[i] = "\x01";
@@ -275,30 +335,37 @@ static int parse_row(run *r, char **cells, int ncells, double *x,
     return 0;
 }
 
-static int score_row(const model *m, const double *x, void *scratch,
-                     double *probs, long line_no) {
+static int score_row(const run *r, const model *m, const double *x,
+                     void *scratch, double *probs, long line_no) {
     ms_error err;
-    model_output out = {.probabilities = probs};
+    model_output out = {.probabilities = probs,
+                        .outputs = r->noutputs ? r->outputs : NULL,
+                        .output_strings = r->output_strings};
     if (model_score(m, x, scratch, &out, &err) < 0) {
         fprintf(stderr, "modelscore: line %ld: %s\n", line_no, err.msg);
         return -1;
     }
-    if (m->nclasses) {
-        put_field(m->class_labels[out.label_index]);
-        for (size_t i = 0; i < m->nclasses; i++) {
-            putchar(',');
-            put_number(probs[i]);
-        }
-    } else {
-        put_number(out.value);
+    if (m->nclasses) put_field(m->class_labels[out.label_index]);
+    else put_number(out.value);
+    for (size_t i = 0; i < extra_columns(m, r->opts); i++) {
+        putchar(',');
+        put_number(m->nclasses ? probs[i] : out.value);
+    }
+    for (size_t i = 0; i < r->noutputs; i++) {
+        putchar(',');
+        if (r->output_strings[i])
+            put_field(r->output_strings[i]);
+        else if (!isnan(r->outputs[i]))
+            put_number(r->outputs[i]);   /* a missing output stays empty */
     }
     putchar('\n');
     return 0;
 }
 
 /* The empty cells of a row that was not scored. */
-static void put_empty_row(const model *m) {
-    for (size_t i = 0; i < m->nclasses; i++) putchar(',');
+static void put_empty_row(const run *r, const model *m) {
+    size_t n = extra_columns(m, r->opts) + r->noutputs;
+    for (size_t i = 0; i < n; i++) putchar(',');
     putchar('\n');
 }
 
@@ -342,16 +409,21 @@ static int score_stream(run *r, const options *o, FILE *in) {
     if (read_columns(r, o, got ? line : NULL) < 0) return EXIT_USAGE;
     model *m = load_model(o, &r->schema, 0);
     if (!m) return EXIT_USAGE;
+    r->tf_width = tf_model_input_width(m);
     double *x = malloc((size_t)r->ncolumns * sizeof *x);
     double *probs = malloc((m->nclasses + 1) * sizeof *probs);
     void *scratch = malloc(m->scratch_size + 1);
     char **cells = malloc(MAX_COLUMNS * sizeof *cells);
+    r->noutputs = o->outputs ? m->noutputs : 0;
+    r->outputs = malloc((r->noutputs + 1) * sizeof *r->outputs);
+    r->output_strings = malloc((r->noutputs + 1) * sizeof *r->output_strings);
     int status = EXIT_SCORED;
-    if (!x || !probs || !scratch || !cells) {
+    if (!x || !probs || !scratch || !cells || !r->outputs ||
+        !r->output_strings) {
         fprintf(stderr, "modelscore: out of memory\n");
         status = EXIT_USAGE;
     } else {
-        put_header(m);
+        put_header(m, o, r->noutputs);
         /* Without a header the first line read is already data. */
         if (!o->no_header) got = csv_reader_next(&r->reader, &line, &line_no,
                                                  &err);
@@ -359,8 +431,8 @@ static int score_stream(run *r, const options *o, FILE *in) {
              got = csv_reader_next(&r->reader, &line, &line_no, &err)) {
             int n = csv_split(line, r->sep, cells, MAX_COLUMNS);
             if (parse_row(r, cells, n, x, line_no) < 0 ||
-                score_row(m, x, scratch, probs, line_no) < 0) {
-                put_empty_row(m);
+                score_row(r, m, x, scratch, probs, line_no) < 0) {
+                put_empty_row(r, m);
                 status = EXIT_SOME_ROWS;
             }
         }
@@ -373,6 +445,8 @@ static int score_stream(run *r, const options *o, FILE *in) {
     free(probs);
     free(scratch);
     free(cells);
+    free(r->outputs);
+    free(r->output_strings);
     model_free(m);
     return status;
 }

@@ -20,10 +20,12 @@
 #include "http/http.h"
 #include "stream/broker.h"
 #include "stream/broker_control.h"
+#include "stream/discovery.h"
 #include "stream/engine.h"
 #include "stream/kafka.h"
 #include "stream/location.h"
 #include "telemetry/counters.h"
+#include "telemetry/exporters.h"
 #include "telemetry/log.h"
 #include "util/config.h"
 
@@ -44,10 +46,11 @@ static void install_signal_handlers(void) {
 
 /* Topics the embedded broker creates, with partition counts that let a few
  * instances share the data. */
-static broker_topic embedded_topics[4] = {{"models_data", 6},
+static broker_topic embedded_topics[5] = {{"models_data", 6},
                                           {"models_models", 1},
                                           {"models_results", 6},
-                                          {"models_store_changelog", 1}};
+                                          {"models_store_changelog", 1},
+                                          {"models_instances", 1}};
 
 static broker *start_embedded_broker(const config *cfg, ms_error *err) {
     long nbrokers = 1, partitions = 6;
@@ -65,10 +68,11 @@ static broker *start_embedded_broker(const config *cfg, ms_error *err) {
     embedded_topics[2].name = config_get(cfg, "kafka.results_topic");
     embedded_topics[2].partitions = (int)partitions;
     embedded_topics[3].name = config_get(cfg, "kafka.changelog_topic");
+    embedded_topics[4].name = config_get(cfg, "kafka.instances_topic");
     /* Topics named "" are not wanted: leave them out. */
-    broker_topic wanted[4];
+    broker_topic wanted[5];
     int ntopics = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (embedded_topics[i].name && embedded_topics[i].name[0])
             wanted[ntopics++] = embedded_topics[i];
     broker *b = broker_start((int)nbrokers, wanted, ntopics, err);
@@ -93,6 +97,10 @@ static broker *start_embedded_broker(const config *cfg, ms_error *err) {
      "TOPIC", "models_store_changelog",                                    \
      "Compacted topic the model store is checkpointed to at every model "  \
      "swap and restored from (\"\" for none)."},                           \
+    {"kafka.instances_topic", "INSTANCES_TOPIC", "instances-topic", 0,     \
+     "TOPIC", "models_instances",                                          \
+     "Compacted topic where instances announce themselves to each other "  \
+     "(/state/instances; \"\" for none)."},                                \
     {"broker.count", "EMBEDDED_BROKERS", "embedded-brokers", 0, "N", "1",  \
      "Brokers in the embedded cluster (1..9), when one is started."},      \
     {"broker.partitions", "EMBEDDED_PARTITIONS", "partitions", 0, "N",     \
@@ -147,6 +155,23 @@ static const config_option serve_options[] = {
      "The seed's key for the store engine's HTTP port."},
     {"model_server.bind", "MODEL_SERVER_BIND", "bind", 0, "ADDRESS",
      "0.0.0.0", "IPv4 address the HTTP port listens on."},
+    {"model_server.advertised_host", "ADVERTISED_HOST", "advertised-host", 0,
+     "HOST", NULL,
+     "Host name other instances and clients reach this one at, as "
+     "/state/instances lists it (default: --bind when it is not 0.0.0.0, "
+     "else the host name)."},
+    {"model_server.heartbeat_interval", "HEARTBEAT_INTERVAL",
+     "heartbeat-interval", 0, "DURATION", "2 seconds",
+     "How often this instance announces itself on the instances topic; "
+     "an instance silent for three intervals is dropped."},
+    {"model_server.http_threads", "HTTP_THREADS", "http-threads", 0, "N", "2",
+     "Threads serving HTTP (1..64): a budget, so that HTTP load never takes "
+     "more cores than that from scoring."},
+    {"model_server.http_max_body", "HTTP_MAX_BODY", "http-max-body", 0,
+     "BYTES", "1048576", "Largest HTTP request body (larger ones get 413)."},
+    {"model_server.http_timeout", "HTTP_TIMEOUT", "http-timeout", 0,
+     "DURATION", "10 seconds",
+     "An HTTP connection idle that long is closed."},
     {"model_server.data_type", "DATA_TYPE", "data-type", 0, "TYPE", "wine",
      "Data type /stats reports on when not asked for one."},
     {"model.locations", "MODEL_LOCATIONS", "model-locations", 0, "LIST",
@@ -163,6 +188,7 @@ static const config_option serve_options[] = {
     {"model.fetch_timeout", "MODEL_FETCH_TIMEOUT", "model-fetch-timeout", 0,
      "DURATION", "30 seconds",
      "Longest a model fetch by URL may take, redirects included."},
+    EXPORTER_OPTIONS,
     TOPIC_OPTIONS,
 };
 
@@ -328,6 +354,64 @@ static int load_location_policy(const config *cfg, location_policy *p,
     return 0;
 }
 
+/* The HTTP port's limits from the model_server.http_* options. */
+static int load_http_config(const config *cfg, int port, const char *engine_name,
+                            http_config *hc, ms_error *err) {
+    long threads, max_body;
+    int64_t timeout_ns;
+    if (config_get_int(cfg, "model_server.http_threads", &threads, err) ||
+        config_get_int(cfg, "model_server.http_max_body", &max_body, err) ||
+        config_get_duration(cfg, "model_server.http_timeout", &timeout_ns, err))
+        return -1;
+    if (threads < 1 || threads > 64)
+        return ms_error_set(err, "--http-threads must be 1..64, not %ld", threads);
+    if (max_body < 1)
+        return ms_error_set(err, "--http-max-body must be at least 1, not %ld",
+                            max_body);
+    if (timeout_ns < 1000000000)
+        return ms_error_set(err, "--http-timeout must be at least 1 second, not '%s'",
+                            config_get(cfg, "model_server.http_timeout"));
+    *hc = (http_config){
+        .bind_address = config_get(cfg, "model_server.bind"),
+        .port = port,
+        .default_data_type = config_get(cfg, "model_server.data_type"),
+        .engine_name = engine_name,
+        .threads = (unsigned)threads,
+        .max_body = (size_t)max_body,
+        .timeout_s = (unsigned)(timeout_ns / 1000000000),
+    };
+    return 0;
+}
+
+/* Discovery's settings from the options (host is filled, dc points
+ * into it); dc->topic is NULL when the instances topic is "" (none). */
+static int load_discovery_config(const config *cfg, const char *engine_name,
+                                 discovery_config *dc, char *host, size_t host_len,
+                                 ms_error *err) {
+    int64_t interval_ns;
+    if (config_get_duration(cfg, "model_server.heartbeat_interval", &interval_ns, err))
+        return -1;
+    if (interval_ns < 10000000)
+        return ms_error_set(err, "--heartbeat-interval must be at least 10 ms, not '%s'",
+                            config_get(cfg, "model_server.heartbeat_interval"));
+    const char *topic = config_get(cfg, "kafka.instances_topic");
+    const char *advertised = config_get(cfg, "model_server.advertised_host");
+    const char *bind = config_get(cfg, "model_server.bind");
+    snprintf(host, host_len, "localhost");
+    if (advertised) snprintf(host, host_len, "%s", advertised);
+    else if (bind && bind[0] && strcmp(bind, "0.0.0.0") != 0) snprintf(host, host_len, "%s", bind);
+    else gethostname(host, host_len - 1);
+    *dc = (discovery_config){
+        .topic = topic && topic[0] ? topic : NULL,
+        .interval_ms = interval_ns / 1000000,
+        .host = host,
+        .engine_name = engine_name,
+        .store_name = "modelStore",
+        .client_id = "modelserver",
+    };
+    return 0;
+}
+
 static int run_server(int argc, char **argv) {
     int code;
     config *cfg = load_config(
@@ -348,9 +432,11 @@ static int run_server(int argc, char **argv) {
     store *models = NULL;
     engine *eng = NULL;
     http_server *http = NULL;
+    discovery *disc = NULL;
     static counters stats_counters;
     const char **allowed = NULL;
     location_policy locations;
+    exporters exported = {0};
 
     engine_kind kind;
     if (engine_kind_parse(config_get(cfg, "model_server.engine"), &kind)) {
@@ -384,6 +470,16 @@ static int run_server(int argc, char **argv) {
         rc = 2;
         goto out;
     }
+    http_config hc;
+    discovery_config dc;
+    char self_host[256];
+    if (load_http_config(cfg, (int)port, engine_kind_name(kind), &hc, &err) ||
+        load_discovery_config(cfg, engine_kind_name(kind), &dc, self_host,
+                              sizeof self_host, &err)) {
+        log_error("server", "%s", err.msg);
+        rc = 2;
+        goto out;
+    }
     if (load_location_policy(cfg, &locations, &allowed, &err)) {
         log_error("server", "%s", err.msg);
         goto out;
@@ -413,6 +509,12 @@ static int run_server(int argc, char **argv) {
         }
         brokers = broker_bootstraps(embedded);
     }
+    if (exporters_start(cfg, engine_kind_name(kind), &stats_counters,
+                        &exported, &err)) {
+        log_error("server", "%s", err.msg);
+        rc = 2;
+        goto out;
+    }
     formats_register_all();
     models = store_new();
     char txn_id[512] = "";
@@ -439,21 +541,24 @@ static int run_server(int argc, char **argv) {
         .client_id = "modelserver",
         .offset_reset = config_get(cfg, "kafka.offset_reset"),
         .locations = &locations,
+        .influx = exported.influx,
     };
     if (!models || !(eng = engine_new(&ec, models, &stats_counters, &err))) {
         log_error("server", "cannot start the engine: %s", err.msg);
         goto out;
     }
-    http_config hc = {
-        .bind_address = config_get(cfg, "model_server.bind"),
-        .port = (int)port,
-        .default_data_type = config_get(cfg, "model_server.data_type"),
-        .engine_name = engine_kind_name(kind),
-    };
-    if (!(http = http_start(&hc, models, &stats_counters, &err))) {
+    http_sources hs = {.store = models, .counters = &stats_counters, .engine = eng};
+    if (!(http = http_start(&hc, &hs, &err))) {
         log_error("server", "%s", err.msg);
         goto out;
     }
+    dc.brokers = brokers;
+    dc.port = http_port(http);
+    if (dc.topic && !(disc = discovery_start(&dc, eng, &err))) {
+        log_error("server", "%s", err.msg);
+        goto out;
+    }
+    http_set_discovery(http, disc);
     log_info("server", "ready: brokers %s, queryable state at "
                        "http://127.0.0.1:%d/stats",
              brokers, http_port(http));
@@ -463,8 +568,11 @@ static int run_server(int argc, char **argv) {
              (unsigned long long)counter_get(&stats_counters.records_scored),
              (unsigned long long)counter_get(&stats_counters.results_delivered));
 out:
+    if (http) http_set_discovery(http, NULL);
+    discovery_stop(disc);
     http_stop(http);
     engine_free(eng);
+    exporters_stop(&exported);
     store_free(models);
     broker_stop(embedded);
     free(allowed);

@@ -38,6 +38,14 @@ typedef struct model_output {
     double value;
     int label_index;
     double *probabilities;
+    /* The model's output fields (PMML Output), model->noutputs long, in
+     * model->output_names order; both caller-provided and may be NULL
+     * (then they are not computed). A string-valued output (a class
+     * label, a cluster id) sets output_strings[i] to a string the model
+     * owns and outputs[i] to it read as a number (NaN if it is not one);
+     * numbers set output_strings[i] to NULL. */
+    double *outputs;
+    const char **output_strings;
 } model_output;
 
 typedef struct model model;
@@ -60,6 +68,8 @@ struct model {
     size_t scratch_size;            /* bytes of scratch score() needs */
     size_t nclasses;                /* 0 for regression */
     const char *const *class_labels;/* nclasses labels, owned by the model */
+    size_t noutputs;                /* output fields, 0 when none */
+    const char *const *output_names;/* noutputs names, owned by the model */
 };
 
 /* A loader option from the model message ("input" = "dense_1_input"). */

@@ -17,7 +17,12 @@
 typedef struct store_entry {
     char data_type[STORE_NAME_MAX];
     served_model *current;          /* RCU-protected */
-    atomic_uint_fast64_t unserved;
+    store_type_counters counters;
+    uint64_t retired_scored;        /* by models swapped out (table mutex) */
+    /* Load history, a ring under the table mutex (model updates are rare
+     * and never on the scoring path). */
+    store_load_event history[STORE_HISTORY];
+    size_t loads, loads_failed;     /* ever; history holds the newest */
 } store_entry;
 
 struct store {
@@ -82,12 +87,18 @@ served_model *store_current(store *s, const char *data_type) {
     store_entry *e = find_or_add(s, data_type);
     if (!e) return NULL; /* table full: the engine counts it as unserved */
     served_model *sm = rcu_dereference(e->current);
-    if (!sm) atomic_fetch_add_explicit(&e->unserved, 1, memory_order_relaxed);
+    if (!sm)
+        atomic_fetch_add_explicit(&e->counters.unserved, 1, memory_order_relaxed);
     return sm;
+}
+
+void served_model_failed(served_model *sm) {
+    atomic_fetch_add_explicit(&sm->type->failed, 1, memory_order_relaxed);
 }
 
 void served_model_scored(served_model *sm, int64_t ns) {
     atomic_fetch_add_explicit(&sm->usage, 1, memory_order_relaxed);
+    latency_histogram_add(&sm->latency, ns);
     atomic_fetch_add_explicit(&sm->total_ns, ns, memory_order_relaxed);
     int_fast64_t seen = atomic_load_explicit(&sm->min_ns, memory_order_relaxed);
     while (ns < seen && !atomic_compare_exchange_weak_explicit(
@@ -123,12 +134,14 @@ int store_swap(store *s, const char *data_type, model *m,
     sm->info = *info;
     sm->message = copy;
     sm->message_len = message_len;
+    sm->type = &e->counters;
     if (stats) {
         sm->since_ms = stats->since_ms;
         atomic_init(&sm->usage, stats->usage);
         atomic_init(&sm->total_ns, stats->total_ns);
         atomic_init(&sm->min_ns, stats->usage ? stats->min_ns : INT64_MAX);
         atomic_init(&sm->max_ns, stats->max_ns);
+        sm->restored_usage = stats->usage;
     } else {
         sm->since_ms = clock_epoch_ms();
         atomic_init(&sm->min_ns, INT64_MAX);
@@ -136,12 +149,18 @@ int store_swap(store *s, const char *data_type, model *m,
 
     pthread_mutex_lock(&s->lock);
     served_model *old = e->current;
+    uint64_t at_swap = old ? atomic_load(&old->usage) : 0;
+    if (old) e->retired_scored += at_swap - old->restored_usage;
     rcu_assign_pointer(e->current, sm);
     pthread_mutex_unlock(&s->lock);
     if (old) {
         /* Wait until every scorer that could have read the old pointer has
-         * left its read-side critical section. */
+         * left its read-side critical section; then count what they added
+         * meanwhile (the type's count lags by those, never goes back). */
         urcu_memb_synchronize_rcu();
+        pthread_mutex_lock(&s->lock);
+        e->retired_scored += atomic_load(&old->usage) - at_swap;
+        pthread_mutex_unlock(&s->lock);
         served_free(old);
     }
     return 0;
@@ -160,12 +179,48 @@ static void read_stats(const served_model *sm, serving_stats *out) {
 static void fill_snapshot(const store_entry *e, store_snapshot *out) {
     memset(out, 0, sizeof *out);
     snprintf(out->data_type, sizeof out->data_type, "%s", e->data_type);
-    out->unserved = atomic_load(&e->unserved);
+    out->unserved = atomic_load(&e->counters.unserved);
+    out->scored = e->retired_scored;
+    out->failed = atomic_load(&e->counters.failed);
+    out->loads = e->loads;
+    out->loads_failed = e->loads_failed;
     const served_model *sm = e->current;
     if (!sm) return;
     out->has_model = 1;
     out->info = sm->info;
     read_stats(sm, &out->stats);
+    out->scored += out->stats.usage - sm->restored_usage;
+    latency_histogram_read(&sm->latency, out->latency);
+}
+
+void store_note_load(store *s, const char *data_type, const char *name,
+                     model_type type, const char *reason) {
+    store_entry *e = find_or_add(s, data_type);
+    if (!e) return;
+    pthread_mutex_lock(&s->lock);
+    store_load_event *ev = &e->history[e->loads % STORE_HISTORY];
+    ev->at_ms = clock_epoch_ms();
+    ev->loaded = reason == NULL;
+    ev->type = type;
+    snprintf(ev->name, sizeof ev->name, "%s", name);
+    snprintf(ev->reason, sizeof ev->reason, "%s", reason ? reason : "");
+    e->loads++;
+    if (reason) e->loads_failed++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+size_t store_history_of(store *s, const char *data_type,
+                        store_load_event *out, size_t max) {
+    size_t n = 0;
+    pthread_mutex_lock(&s->lock);
+    store_entry *e = find(s, data_type);
+    if (e) {
+        size_t kept = e->loads < STORE_HISTORY ? e->loads : STORE_HISTORY;
+        for (; n < kept && n < max; n++)
+            out[n] = e->history[(e->loads - 1 - n) % STORE_HISTORY];
+    }
+    pthread_mutex_unlock(&s->lock);
+    return n;
 }
 
 int store_snapshot_of(store *s, const char *data_type, store_snapshot *out) {

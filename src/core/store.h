@@ -23,12 +23,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/histogram.h"
 #include "core/model.h"
 #include "core/stats.h"
 
 #define STORE_MAX_DATA_TYPES 64
 #define STORE_NAME_MAX 128
 #define STORE_DESCRIPTION_MAX 256
+#define STORE_HISTORY 16          /* load events kept per data type */
+#define STORE_REASON_MAX 256
 
 typedef struct model_info {
     char name[STORE_NAME_MAX];
@@ -36,8 +39,26 @@ typedef struct model_info {
     model_type type;
 } model_info;
 
+/* Counts of a data type that outlive its models (every model it ever
+ * had): written by scorers with relaxed atomics. (Records scored are the
+ * models' own usage counts, added up as models retire: one atomic less per
+ * record.) */
+typedef struct store_type_counters {
+    atomic_uint_fast64_t failed;     /* the model could not score it */
+    atomic_uint_fast64_t unserved;   /* arrived with no model */
+} store_type_counters;
+
+/* One model message applied to a data type, loaded or not. */
+typedef struct store_load_event {
+    int64_t at_ms;                   /* epoch ms */
+    int loaded;                      /* 1: it became the current model */
+    char name[STORE_NAME_MAX];
+    model_type type;
+    char reason[STORE_REASON_MAX];   /* why it did not load; "" if it did */
+} store_load_event;
+
 /* One model as it serves: the compiled model, what it is, the message it
- * came in (kept for checkpoints) and its statistics. */
+ * came in (kept for checkpoints), its statistics and latency histogram. */
 typedef struct served_model {
     model *model;
     model_info info;
@@ -48,6 +69,9 @@ typedef struct served_model {
     atomic_int_fast64_t total_ns;
     atomic_int_fast64_t min_ns;   /* INT64_MAX until the first record */
     atomic_int_fast64_t max_ns;
+    latency_histogram latency;
+    uint64_t restored_usage;    /* usage it started with (a checkpoint) */
+    store_type_counters *type;  /* its data type's counters (never freed) */
 } served_model;
 
 /* A copy of one data type's state, safe to read without any lock. */
@@ -57,6 +81,11 @@ typedef struct store_snapshot {
     model_info info;
     serving_stats stats;
     uint64_t unserved;   /* records that arrived with no model to score them */
+    uint64_t scored;     /* by every model the type had */
+    uint64_t failed;     /* records its models could not score */
+    uint64_t latency[LATENCY_BUCKETS]; /* the current model's histogram */
+    size_t loads;        /* model messages applied (loaded or not) */
+    size_t loads_failed;
 } store_snapshot;
 
 typedef struct store store;
@@ -73,8 +102,20 @@ void store_read_unlock(void);
  * record is then counted as unserved). Valid until store_read_unlock(). */
 served_model *store_current(store *s, const char *data_type);
 
-/* Adds one scored record to a model's statistics (lock-free). */
+/* Adds one scored record to a model's statistics and histogram (lock-free). */
 void served_model_scored(served_model *sm, int64_t duration_ns);
+
+/* Counts a record the model could not score (lock-free). */
+void served_model_failed(served_model *sm);
+
+/* Records that a model message for data_type was applied: loaded, or not
+ * with the reason. Kept for the last STORE_HISTORY per type. */
+void store_note_load(store *s, const char *data_type, const char *name,
+                     model_type type, const char *reason_or_null);
+
+/* The load events of data_type, newest first, at most max; how many. */
+size_t store_history_of(store *s, const char *data_type,
+                        store_load_event *out, size_t max);
 
 /* Makes m the current model of data_type, with a copy of the message it
  * came in, and frees the model it replaces once no scorer can hold it.

@@ -3,6 +3,7 @@
 
 #include "core/model.h"
 #include "pmml/pmml.h"
+#include "tf/tf.h"
 
 /* PMML is one document: a directory is not a PMML model. */
 static model *load_pmml(const model_source *src, const ms_schema *schema,
@@ -17,4 +18,6 @@ static model *load_pmml(const model_source *src, const ms_schema *schema,
 
 void formats_register_all(void) {
     model_register(MODEL_TYPE_PMML, load_pmml);
+    model_register(MODEL_TYPE_TENSORFLOW, tf_load_graph);
+    model_register(MODEL_TYPE_TENSORFLOW_SAVED, tf_load_saved);
 }

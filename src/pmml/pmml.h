@@ -6,21 +6,17 @@
  * arrays bound to the slots of the given schema. The result is a core model
  * (core/model.h) that scores without allocating.
  *
- * Supported: TreeModel (classification and regression; True, False,
- * Simple, SimpleSet and Compound predicates; ScoreDistribution;
- * missingValueStrategy none, nullPrediction, lastPrediction; both
- * noTrueChildStrategy values), RegressionModel (regression and
- * classification, every normalizationMethod, Numeric and Categorical
- * predictors, PredictorTerm), GeneralRegressionModel (regression,
- * generalLinear, generalizedLinear with every link function,
- * multinomialLogistic, ordinalMultinomial), NeuralNetwork (every
- * activation function, layer overrides and normalizations, FieldRef,
- * NormContinuous and NormDiscrete inputs and outputs) and MiningModel with a
- * Segmentation of any of these, nested. The first model of the document is
- * used. Anything that would change a score and is not implemented
- * (transformations, missing-value replacement, target rescaling, ...) makes
- * the load fail with the element and line at fault: a document is scored
- * faithfully or not at all.
+ * Supported models: TreeModel, RegressionModel, GeneralRegressionModel,
+ * NeuralNetwork, MiningModel (Segmentation of any of these, nested),
+ * NaiveBayesModel, SupportVectorMachineModel, Scorecard and center-based
+ * ClusteringModel; around them MiningSchema treatments (missing-value
+ * replacement, Value/Interval validity, invalidValueTreatment, outliers),
+ * derived fields (LocalTransformations, TransformationDictionary, every
+ * numeric built-in and DefineFunction), Targets and Output fields (the
+ * README lists every element and attribute). The first model of the
+ * document is used. Anything that would change a score and is not
+ * implemented makes the load fail with the element and line at fault: a
+ * document is scored faithfully or not at all.
  *
  * Inputs are numbers (a record is a vector of doubles, NaN = missing), so
  * predicate operands must be numeric. pmml_load() may run on several

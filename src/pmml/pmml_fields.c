@@ -6,10 +6,9 @@
  * Binding happens once, here: after it, compilers turn a field name into a
  * schema slot with pmml_input_slot() and scoring reads x[slot].
  *
- * Anything that would change what a field holds before the model sees it
- * (missing-value replacement, outlier treatment, validity checks,
- * transformations, target rescaling) is rejected for now rather than
- * ignored: ignoring it would mis-score silently.
+ * What changes a field before the model sees it (missing-value
+ * replacement, validity, outliers, derived fields) and the Targets are
+ * handed to pmml_prep.c, which wraps the model in their treatment.
  */
 #include "pmml/pmml_internal.h"
 
@@ -25,24 +24,6 @@ static const xmlNode *find_data_field(pmml_ctx *ctx, const char *name) {
         if (n && strcmp(n, name) == 0) return f;
     }
     return NULL;
-}
-
-/* An active field must reach the model as it is in the record. */
-static int check_active_field(pmml_ctx *ctx, const xmlNode *mf,
-                              const char *name, const xmlNode *df) {
-    static const char *const outliers[] = {"asIs", NULL};
-    int ignored;
-    if (pmml_attr(ctx, mf, "missingValueReplacement"))
-        return pmml_fail(ctx, mf, "MiningField '%s': missingValueReplacement "
-                                  "is not supported yet", name);
-    if (pmml_attr_enum(ctx, mf, "outliers", outliers, 0, &ignored) < 0)
-        return -1;
-    const xmlNode *v = pmml_elem(df->children);
-    if (v)
-        return pmml_fail(ctx, v, "DataField '%s' declares %s: checking input "
-                                 "values for validity is not supported yet",
-                         name, v->name);
-    return 0;
 }
 
 /* Class labels from the target's <Value> elements ("valid" ones only:
@@ -72,13 +53,18 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
     if (!name || pmml_attr_enum(ctx, mf, "usageType", usages, ACTIVE,
                                 &usage) < 0)
         return -1;
+    for (size_t i = 0; i < ctx->nfields; i++) {
+        if (strcmp(ctx->fields[i].name, name) != 0) continue;
+        /* A segment's MiningSchema may list a field the enclosing model
+         * derives; it reads that field's slot. */
+        if (ctx->fields[i].derived && usage == ACTIVE)
+            return pmml_prep_field(ctx, mf, NULL, ctx->fields[i].slot);
+        return pmml_fail(ctx, mf, "MiningField '%s' appears twice", name);
+    }
     const xmlNode *df = find_data_field(ctx, name);
     if (!df)
         return pmml_fail(ctx, mf, "MiningField '%s' is not declared in the "
                                   "DataDictionary", name);
-    for (size_t i = 0; i < ctx->nfields; i++)
-        if (strcmp(ctx->fields[i].name, name) == 0)
-            return pmml_fail(ctx, mf, "MiningField '%s' appears twice", name);
     if (pmml_grow(ctx, (void **)&ctx->fields, &ctx->nfields_cap,
                   ctx->nfields + 1, sizeof *ctx->fields) < 0)
         return -1;
@@ -86,15 +72,17 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
     f->name = name;
     f->slot = -1;
     f->line = (int)xmlGetLineNo(mf);
+    f->derived = 0;
+    f->output = 0;
 
     if (usage == ACTIVE) {
-        if (check_active_field(ctx, mf, name, df) < 0) return -1;
         f->slot = ms_schema_slot(ctx->schema, name);
         if (f->slot < 0)
             return pmml_fail(ctx, mf, "MiningField '%s' is not a field of "
                                       "data type '%s'", name,
                              ctx->schema->data_type ? ctx->schema->data_type
                                                     : "?");
+        return pmml_prep_field(ctx, mf, df, f->slot);
     } else if (usage == PREDICTED || usage == TARGET) {
         /* A segment's model may restate the target it inherited. */
         if (ctx->target && strcmp(ctx->target, name) != 0)
@@ -102,30 +90,6 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
                                       "'%s')", ctx->target, name);
         ctx->target = name;
         return read_target_labels(ctx, df);
-    }
-    return 0;
-}
-
-/* Targets may only restate the target; rescaling or defaults change the
- * score and are not implemented yet. */
-static int check_targets(pmml_ctx *ctx, const xmlNode *targets) {
-    static const char *const changes[] = {"min", "max", "castInteger", NULL};
-    for (const xmlNode *t = pmml_elem(targets->children); t;
-         t = pmml_elem(t->next)) {
-        if (!pmml_is(t, "Target")) return pmml_unsupported(ctx, t);
-        double factor, constant;
-        if (pmml_attr_double(ctx, t, "rescaleFactor", 1, &factor) < 0 ||
-            pmml_attr_double(ctx, t, "rescaleConstant", 0, &constant) < 0)
-            return -1;
-        if (factor != 1 || constant != 0)
-            return pmml_fail(ctx, t, "Target rescaleFactor/rescaleConstant "
-                                     "is not supported yet");
-        for (int i = 0; changes[i]; i++)
-            if (pmml_attr(ctx, t, changes[i]))
-                return pmml_fail(ctx, t, "Target attribute %s is not "
-                                         "supported yet", changes[i]);
-        const xmlNode *c = pmml_elem(t->children);
-        if (c) return pmml_unsupported(ctx, c);
     }
     return 0;
 }
@@ -140,7 +104,7 @@ int pmml_is_common_child(const xmlNode *el) {
 }
 
 int pmml_bind_model(pmml_ctx *ctx, const xmlNode *model_el) {
-    const xmlNode *schema_el = NULL;
+    const xmlNode *schema_el = NULL, *local = NULL;
     for (const xmlNode *c = pmml_elem(model_el->children); c;
          c = pmml_elem(c->next)) {
         if (pmml_is(c, "MiningSchema")) {
@@ -149,10 +113,9 @@ int pmml_bind_model(pmml_ctx *ctx, const xmlNode *model_el) {
                                  model_el->name);
             schema_el = c;
         } else if (pmml_is(c, "Targets")) {
-            if (check_targets(ctx, c) < 0) return -1;
+            if (pmml_prep_targets(ctx, c) < 0) return -1;
         } else if (pmml_is(c, "LocalTransformations")) {
-            const xmlNode *d = pmml_elem(c->children);
-            if (d) return pmml_unsupported(ctx, d);
+            local = c;
         }
         /* Output, ModelStats, ModelExplanation and ModelVerification
          * describe the model; they do not change its score. */
@@ -165,7 +128,27 @@ int pmml_bind_model(pmml_ctx *ctx, const xmlNode *model_el) {
         if (!pmml_is(mf, "MiningField")) return pmml_unsupported(ctx, mf);
         if (bind_mining_field(ctx, mf) < 0) return -1;
     }
+    /* The model's own derived fields, in document order: each may use the
+     * ones before it. */
+    for (const xmlNode *d = local ? pmml_elem(local->children) : NULL; d;
+         d = pmml_elem(d->next)) {
+        int ignored;
+        if (!pmml_is(d, "DerivedField")) return pmml_unsupported(ctx, d);
+        if (pmml_prep_derive(ctx, d, &ignored) < 0) return -1;
+    }
     return 0;
+}
+
+/* A DerivedField of the TransformationDictionary, or NULL. */
+static const xmlNode *find_global_derived(pmml_ctx *ctx, const char *name) {
+    if (!ctx->transforms) return NULL;
+    for (const xmlNode *d = pmml_elem(ctx->transforms->children); d;
+         d = pmml_elem(d->next)) {
+        if (!pmml_is(d, "DerivedField")) continue;
+        const char *n = pmml_attr(ctx, d, "name");
+        if (n && strcmp(n, name) == 0) return d;
+    }
+    return NULL;
 }
 
 int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
@@ -173,6 +156,23 @@ int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
     const char *name = pmml_attr_req(ctx, el, attr);
     if (!name) return -1;
     if (name_out) *name_out = name;
+    /* A TransformationDictionary field is compiled into the model that
+     * first reads it; fields it never reads are never looked at. */
+    int known = 0;
+    for (size_t i = 0; i < ctx->nfields && !known; i++)
+        known = strcmp(ctx->fields[i].name, name) == 0;
+    const xmlNode *global = known ? NULL : find_global_derived(ctx, name);
+    if (global) {
+        /* A field defined through itself would recurse forever. */
+        if (ctx->deriving >= PMML_MAX_DERIVING)
+            return pmml_fail(ctx, el, "DerivedField '%s' depends on itself "
+                                      "(or on more than %d others in a "
+                                      "chain)", name, PMML_MAX_DERIVING);
+        ctx->deriving++;
+        int rc = pmml_prep_derive(ctx, global, slot);
+        ctx->deriving--;
+        return rc;
+    }
     for (size_t i = 0; i < ctx->nfields; i++) {
         if (strcmp(ctx->fields[i].name, name) != 0) continue;
         if (ctx->fields[i].slot < 0)

@@ -12,7 +12,12 @@
  *   pmml_fields.c     DataDictionary + MiningSchema -> field bindings (PMML
  *                     field name -> schema slot), target, class labels; the
  *                     model children every model type shares
+ *   pmml_array.c      Array / REAL-SparseArray elements -> doubles
  *   pmml_predicate.c  predicates -> flat array, three-valued evaluation
+ *   pmml_expr.c       expressions (DerivedField, DefineFunction bodies)
+ *   pmml_prep.c       what happens around a model: MiningField treatments
+ *                     (replacement, validity, outliers), derived fields,
+ *                     Targets; a wrapper model that applies them
  *   pmml_normcont.c   NormContinuous, shared by model inputs and outputs
  *   pmml_math.c       normalizations, link inverses, argmax
  *   pmml_tree.c       TreeModel compiler and scorer
@@ -21,6 +26,10 @@
  *   pmml_neural.c     NeuralNetwork compiler and scorer
  *   pmml_mining.c     MiningModel (Segmentation) compiler and scorer; its
  *                     segments' models come from the same table
+ *   pmml_bayes.c      NaiveBayesModel compiler and scorer
+ *   pmml_svm.c        SupportVectorMachineModel compiler and scorer
+ *   pmml_scorecard.c  Scorecard compiler and scorer
+ *   pmml_cluster.c    ClusteringModel (center-based) compiler and scorer
  *
  * A compiler gets a pmml_ctx whose fields are already bound, compiles its
  * model element into flat arrays and returns a core model. Adding a model
@@ -39,19 +48,32 @@
 
 #include "core/error.h"
 #include "core/model.h"
+#include "core/record.h"
 #include "core/schema.h"
 
 /* Limits on what a document may be; beyond them it is rejected unread. */
 #define PMML_MAX_BYTES ((size_t)64 << 20)
 #define PMML_MAX_DEPTH 200         /* element nesting (libxml2 stops at 256) */
 #define PMML_MAX_ELEMENTS 2000000  /* more than any 64 MiB model needs */
+#define PMML_MAX_DERIVING 64       /* TransformationDictionary fields that
+                                      depend on one another in a chain */
 
-/* One MiningField of the model, bound to the data type's schema. */
+/* Derived fields live in the scoring buffer after every record slot, so
+ * a record field bound later (open schemas grow) cannot collide with one. */
+#define PMML_DERIVED_BASE RECORD_MAX_FEATURES
+
+/* One field the model may read: a MiningField bound to the data type's
+ * schema, or a derived field (LocalTransformations, TransformationDictionary,
+ * or an enclosing model's) with its slot in the scoring buffer. */
 typedef struct pmml_field {
     const char *name;   /* owned by the load context's string pool */
-    int slot;           /* schema slot for active fields, else -1 */
+    int slot;           /* schema or buffer slot; -1 for non-active fields */
     int line;           /* of the MiningField, for messages */
+    int derived;        /* a derived field: slot >= PMML_DERIVED_BASE */
+    int output;         /* an OutputField of the model (also derived) */
 } pmml_field;
+
+typedef struct pmml_prep pmml_prep;   /* pmml_prep.c */
 
 /* Class labels of a classifier, in the order the model reports them. */
 typedef struct pmml_classes {
@@ -70,6 +92,18 @@ typedef struct pmml_ctx {
     xmlChar **strings;              /* attribute values handed out by */
     size_t nstrings, capstrings;    /* pmml_attr(), freed at the end */
     const xmlNode *dictionary;      /* the DataDictionary element */
+    const xmlNode *transforms;      /* TransformationDictionary, or NULL */
+    pmml_prep *prep;                /* what the model being compiled does
+                                       to its inputs and target */
+    size_t nderived;                /* derived slots in use on the path of
+                                       enclosing models */
+    int depth;                      /* of the model being compiled: 0 is
+                                       the document's, segments deeper */
+    int deriving;                   /* TransformationDictionary fields being
+                                       compiled inside one another */
+    int export_outputs;             /* the model being compiled is a
+                                       modelChain segment: its Output
+                                       fields feed the segments after it */
     pmml_field *fields;             /* MiningSchema of the model */
     size_t nfields, nfields_cap;
     const char *target;             /* target field name, or NULL */
@@ -172,6 +206,21 @@ int pmml_classes_copy(pmml_ctx *ctx, const pmml_classes *src);
 
 void pmml_ctx_free(pmml_ctx *ctx);
 
+/* ---- pmml_array.c: Array and REAL-SparseArray ---------------------- */
+
+/* A growable run of doubles. */
+typedef struct pmml_values {
+    double *v;
+    size_t n, cap;
+} pmml_values;
+
+/* Appends the numbers of an Array element to v (checking its n). */
+int pmml_array_read(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v);
+
+/* Appends the n values of a REAL-SparseArray element (zeros but at its
+ * Indices) to v. */
+int pmml_sparse_read(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v);
+
 /* ---- pmml_predicate.c ------------------------------------------------ */
 
 /* PMML's three-valued logic: a comparison with a missing value is
@@ -194,8 +243,7 @@ typedef struct pmml_pred {
 typedef struct pmml_preds {
     pmml_pred *preds;
     size_t n, cap;
-    double *values;        /* members of SimpleSetPredicate arrays */
-    size_t nvalues, capvalues;
+    pmml_values values;    /* members of SimpleSetPredicate arrays */
 } pmml_preds;
 
 /* True when el is one of the predicate elements. */
@@ -234,6 +282,116 @@ double pmml_normcont_eval(const pmml_normcont *nc, double x);
 
 void pmml_normcont_free(pmml_normcont *nc);
 
+/* ---- pmml_expr.c: expressions ---------------------------------------- */
+
+typedef struct pmml_enode {
+    uint8_t op;             /* enum op in pmml_expr.c */
+    uint8_t invalid;        /* Apply invalidValueTreatment */
+    uint16_t fn;            /* Apply: the built-in */
+    int32_t slot;           /* the field read */
+    uint32_t first, count;  /* Apply arguments: kids[first ..] */
+    uint32_t aux, naux;     /* data[] range, or index into norms[] */
+    double value;           /* Constant, NormDiscrete value */
+    double missing_to;      /* mapMissingTo, NaN when none */
+    double dflt;            /* defaultValue, NaN when none */
+} pmml_enode;
+
+/* The expressions of one model, nodes in evaluation order. */
+typedef struct pmml_exprs {
+    pmml_enode *nodes;
+    size_t n, cap;
+    uint32_t *kids;
+    size_t nkids, capkids;
+    pmml_values data;
+    pmml_normcont *norms;
+    size_t nnorms, capnorms;
+} pmml_exprs;
+
+/* Compiles expression element el (Constant, FieldRef, NormContinuous,
+ * NormDiscrete, Discretize, MapValues, Apply); *root is its node. */
+int pmml_expr_compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
+                      uint32_t *root);
+
+/* Value of node root over buffer x; NaN is missing. Sets *invalid when
+ * an Apply with invalidValueTreatment="returnInvalid" went invalid. */
+double pmml_expr_eval(const pmml_exprs *e, uint32_t root, const double *x,
+                      int *invalid);
+
+void pmml_exprs_free(pmml_exprs *e);
+
+/* pmml_tree.c: the id of the Node that decides for record x in TreeModel
+ * m, or NULL (no id, no single node, no prediction). */
+const char *pmml_tree_entity(const model *m, const double *x);
+
+/* pmml_cluster.c: the distance (or similarity) of record x to cluster
+ * number cluster of ClusteringModel m; NaN when it has none. */
+double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
+
+/* ---- pmml_output.c: OutputFields ------------------------------------- */
+
+typedef struct pmml_outfield {
+    int feature;            /* enum feature in pmml_output.c */
+    int class_index;        /* probability, affinity: the class, -1 the
+                               predicted one */
+    int tree_entity;        /* entityId of a TreeModel: its Node's id */
+    uint32_t root;          /* transformedValue: its expression */
+    int32_t slot;           /* where later expressions read it */
+} pmml_outfield;
+
+typedef struct pmml_outputs {
+    pmml_outfield *fields;
+    size_t n, cap;
+    char **names;           /* strdup'ed, for model->output_names */
+    size_t capnames;
+    char **display;         /* ndisplay (one per class): TargetValue
+                               displayValue, or NULL (the label shows) */
+    size_t ndisplay;
+} pmml_outputs;
+
+/* Compiles the OutputFields of output for model m (already compiled),
+ * giving each the next derived slot (*nhigh counts them) and adding it to
+ * ctx->fields; expressions go into e. */
+int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
+                        const xmlNode *output, const model *m,
+                        const xmlNode *model_el, size_t *nhigh);
+
+/* Fills out->outputs (and output_strings, if given) from the prediction
+ * in out, writing each value to its slot of buf too. out->probabilities
+ * must be set for a classifier. m has the labels; inner is the compiled
+ * model itself (for affinity, a ClusteringModel). */
+void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
+                      const model *m, const model *inner, double *buf,
+                      model_output *out);
+
+void pmml_outputs_free(pmml_outputs *o);
+
+/* ---- pmml_prep.c: inputs and target around a model -------------------- */
+
+/* Starts the preparation of the model about to be bound (ctx->prep). */
+int pmml_prep_begin(pmml_ctx *ctx, const xmlNode *model_el);
+
+/* Records the treatments of active MiningField mf (DataField df, slot):
+ * missing-value replacement, validity from df's Values and Intervals,
+ * invalidValueTreatment, outliers. df is NULL for a field an enclosing
+ * model derives (it has no validity rules). */
+int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
+                    int slot);
+
+/* Reads the model's Targets. */
+int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets);
+
+/* Compiles DerivedField df into the model's preparation, giving it the
+ * next derived slot and adding it to ctx->fields. */
+int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot);
+
+/* Wraps the compiled model m in its preparation (or returns m as it is
+ * when there is nothing to do) and ends ctx->prep. NULL on failure (m is
+ * freed). */
+model *pmml_prep_finish(pmml_ctx *ctx, model *m);
+
+/* Drops ctx->prep after a failed compile. */
+void pmml_prep_abort(pmml_ctx *ctx);
+
 /* ---- model compilers ------------------------------------------------- */
 
 typedef model *(*pmml_compiler)(pmml_ctx *ctx, const xmlNode *model_el);
@@ -243,6 +401,10 @@ model *pmml_regression_compile(pmml_ctx *ctx, const xmlNode *model_el);
 model *pmml_mining_compile(pmml_ctx *ctx, const xmlNode *model_el);
 model *pmml_neural_compile(pmml_ctx *ctx, const xmlNode *model_el);
 model *pmml_general_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_bayes_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_svm_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_scorecard_compile(pmml_ctx *ctx, const xmlNode *model_el);
+model *pmml_cluster_compile(pmml_ctx *ctx, const xmlNode *model_el);
 
 /* pmml_load.c: binds and compiles any model element by its name. */
 model *pmml_compile_model(pmml_ctx *ctx, const xmlNode *model_el);
@@ -250,8 +412,12 @@ model *pmml_compile_model(pmml_ctx *ctx, const xmlNode *model_el);
 /* The same for a model inside another (a Segment's): it gets its own
  * MiningSchema bindings and a copy of the enclosing model's target and
  * labels, so its class_labels may be a superset of them, in another order;
- * the enclosing model's state is restored before returning. */
-model *pmml_compile_nested(pmml_ctx *ctx, const xmlNode *model_el);
+ * the enclosing model's state is restored before returning. With
+ * export_outputs (modelChain), the model's Output fields are compiled and
+ * stay visible to the enclosing model's later segments: their slots go to
+ * out_slots (m->noutputs of them, the caller frees). */
+model *pmml_compile_nested(pmml_ctx *ctx, const xmlNode *model_el,
+                           int export_outputs, int32_t **out_slots);
 
 /* Allocates an empty model of size bytes (its head zeroed, ops set), or
  * NULL with ctx->err filled. */

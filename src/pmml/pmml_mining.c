@@ -19,8 +19,12 @@
  *                   weightedSum, max, selectFirst, modelChain
  *
  * selectAll yields several predictions, which one model output cannot
- * carry, so it is rejected. A modelChain segment that reads an earlier
- * segment's Output field fails to bind its MiningSchema and is rejected.
+ * carry, so it is rejected. In a modelChain each segment's Output fields
+ * are computed into the ensemble's own copy of the record, where the
+ * segments after it read them (a MiningField naming an earlier segment's
+ * OutputField): that is how gradient-boosted classifiers chain a sum of
+ * trees into a logistic regression. Only the last segment need predict
+ * what the ensemble does; the ones before may be of any function.
  *
  * A segment that cannot predict (missing input, no true child, ...) is
  * handled by missingPredictionTreatment: returnMissing fails the record;
@@ -55,6 +59,8 @@ typedef struct segment {
     double weight;
     model *m;
     int32_t *label_map;     /* m's class index -> ensemble class index */
+    int32_t *out_slots;     /* modelChain: where m's outputs go */
+    int matches;            /* m predicts what the ensemble does */
 } segment;
 
 typedef struct mining_model {
@@ -67,6 +73,12 @@ typedef struct mining_model {
     pmml_classes classes;
     size_t child_classes;   /* most labels of any segment */
     size_t child_scratch;   /* offset of the segments' scratch */
+    size_t max_outputs;     /* modelChain: most outputs of any segment */
+    size_t buffer;          /* modelChain: offset of the record copy */
+    size_t nlow, nhigh_in;  /* what is copied: x[0 .. nlow) and the
+                               enclosing derived slots */
+    size_t nhigh;           /* then the segments' slots, reset to missing
+                               for each record */
 } mining_model;
 
 /* ---- scoring ---------------------------------------------------------- */
@@ -166,6 +178,14 @@ static double regression_result(const mining_model *mm, tally *t) {
     }
 }
 
+/* modelChain: the segment's outputs into the record copy, NaN when it
+ * could not predict. */
+static void chain_outputs(const segment *s, const double *outs, int ok,
+                          double *buf) {
+    for (size_t i = 0; i < s->m->noutputs; i++)
+        buf[s->out_slots[i]] = ok ? outs[i] : NAN;
+}
+
 static int mining_score(const model *m, const double *x, void *scratch,
                         model_output *out, ms_error *err) {
     const mining_model *mm = (const mining_model *)m;
@@ -174,21 +194,39 @@ static int mining_score(const model *m, const double *x, void *scratch,
     tally t = {.acc = d, .child_probs = d + k,
                .values = d + k + mm->child_classes,
                .weights = d + k + mm->child_classes + mm->nsegs};
+    double *outs = t.weights + mm->nsegs;
     void *child_scratch = (char *)scratch + mm->child_scratch;
     size_t fired = 0, failed = 0;
+    if (mm->method == MODEL_CHAIN) {
+        double *buf = (double *)((char *)scratch + mm->buffer);
+        memcpy(buf, x, mm->nlow * sizeof *buf);
+        if (mm->nhigh_in)
+            memcpy(buf + PMML_DERIVED_BASE, x + PMML_DERIVED_BASE,
+                   mm->nhigh_in * sizeof *buf);
+        /* A segment that does not run leaves its outputs missing, not as
+         * the last record had them. */
+        for (size_t i = PMML_DERIVED_BASE + mm->nhigh_in;
+             i < PMML_DERIVED_BASE + mm->nhigh; i++)
+            buf[i] = NAN;
+        x = buf;
+    }
     for (size_t i = 0; i < k; i++) t.acc[i] = 0;
     for (size_t i = 0; i < mm->nsegs; i++) {
         const segment *s = &mm->segs[i];
         if (pmml_predicate_eval(&mm->preds, s->pred, x) != PMML_TRUE) continue;
         fired++;
-        model_output o = {.probabilities = t.child_probs};
-        if (model_score(s->m, x, child_scratch, &o, err) < 0) {
+        model_output o = {.probabilities = t.child_probs,
+                          .outputs = s->out_slots ? outs : NULL};
+        int rc = model_score(s->m, x, child_scratch, &o, err);
+        if (s->out_slots) chain_outputs(s, outs, rc == 0, (double *)x);
+        if (rc < 0) {
             if (mm->missing == RETURN_MISSING)
                 return ms_error_prefix(err, "MiningModel: Segment at line %d",
                                        (int)s->line);
             failed++;
             continue;
         }
+        if (!s->matches) continue;   /* a chain's intermediate step */
         if (mm->function == CLASSIFICATION)
             add_classification(mm, s, &o, &t);
         else
@@ -222,6 +260,7 @@ static void mining_destroy(model *m) {
     for (size_t i = 0; i < mm->nsegs; i++) {
         model_free(mm->segs[i].m);
         free(mm->segs[i].label_map);
+        free(mm->segs[i].out_slots);
     }
     free(mm->segs);
     pmml_preds_free(&mm->preds);
@@ -259,6 +298,14 @@ static int check_method(pmml_ctx *ctx, mining_model *mm, const xmlNode *el) {
     return 0;
 }
 
+static int mismatch(pmml_ctx *ctx, const mining_model *mm,
+                    const xmlNode *model_el, const model *m) {
+    return pmml_fail(ctx, model_el, "a %s segment in a %s MiningModel",
+                     m->nclasses ? "classification" : "regression",
+                     mm->function == CLASSIFICATION ? "classification"
+                                                    : "regression");
+}
+
 static int compile_segment(pmml_ctx *ctx, mining_model *mm,
                            const xmlNode *el) {
     segment s = {.line = (int32_t)xmlGetLineNo(el)};
@@ -278,16 +325,20 @@ static int compile_segment(pmml_ctx *ctx, mining_model *mm,
         return -1;
     if (!isfinite(s.weight) || s.weight < 0)
         return pmml_fail(ctx, el, "Segment weight must be a number >= 0");
-    s.m = pmml_compile_nested(ctx, model_el);
-    if (!s.m) return -1;
+    s.m = pmml_compile_nested(ctx, model_el, mm->method == MODEL_CHAIN,
+                              &s.out_slots);
+    if (!s.m) {
+        free(s.out_slots);
+        return -1;
+    }
+    s.matches = (mm->function == CLASSIFICATION) == (s.m->nclasses > 0);
     mm->segs[mm->nsegs++] = s;   /* owned by mm from here on */
     segment *kept = &mm->segs[mm->nsegs - 1];
-    if ((mm->function == CLASSIFICATION) != (s.m->nclasses > 0))
-        return pmml_fail(ctx, model_el, "a %s segment in a %s MiningModel",
-                         s.m->nclasses ? "classification" : "regression",
-                         mm->function == CLASSIFICATION ? "classification"
-                                                        : "regression");
-    if (s.m->nclasses == 0) return 0;
+    if (s.m->noutputs > mm->max_outputs) mm->max_outputs = s.m->noutputs;
+    /* In a chain only the last segment must match: checked at the end. */
+    if (!s.matches && mm->method != MODEL_CHAIN)
+        return mismatch(ctx, mm, model_el, s.m);
+    if (!s.matches || s.m->nclasses == 0) return 0;
     kept->label_map = malloc(s.m->nclasses * sizeof *kept->label_map);
     if (!kept->label_map) {
         ctx->oom = 1;
@@ -307,6 +358,7 @@ static int compile_segmentation(pmml_ctx *ctx, mining_model *mm,
                                 const xmlNode *seg) {
     static const char *const treatments[] = {"returnMissing", "skipSegment",
                                              "continue", NULL};
+    mm->nhigh_in = ctx->nderived;
     if (pmml_attr_enum_req(ctx, seg, "multipleModelMethod", methods,
                            &mm->method) < 0 ||
         pmml_attr_enum(ctx, seg, "missingPredictionTreatment", treatments,
@@ -322,6 +374,9 @@ static int compile_segmentation(pmml_ctx *ctx, mining_model *mm,
     }
     if (mm->nsegs == 0)
         return pmml_fail(ctx, seg, "Segmentation has no Segment");
+    const segment *last = &mm->segs[mm->nsegs - 1];
+    if (!last->matches)
+        return mismatch(ctx, mm, seg, last->m);
     return 0;
 }
 
@@ -339,7 +394,10 @@ static int compile_mining(pmml_ctx *ctx, mining_model *mm, const xmlNode *el) {
         seg = c;
     }
     if (!seg) return pmml_fail(ctx, el, "MiningModel has no Segmentation");
+    size_t nfields = ctx->nfields;
     if (compile_segmentation(ctx, mm, seg) < 0) return -1;
+    /* A chain's outputs were for its later segments only. */
+    ctx->nfields = nfields;
     size_t child_scratch = 0;
     for (size_t i = 0; i < mm->nsegs; i++)
         if (mm->segs[i].m->scratch_size > child_scratch)
@@ -347,10 +405,19 @@ static int compile_mining(pmml_ctx *ctx, mining_model *mm, const xmlNode *el) {
     if (mm->function == CLASSIFICATION &&
         pmml_classes_take(ctx, &mm->classes) < 0)
         return -1;
-    /* acc, child_probs, values, weights; then the segments' scratch, kept
-     * 16-byte aligned for whatever they store. */
-    size_t doubles = mm->classes.n + mm->child_classes + 2 * mm->nsegs;
-    mm->child_scratch = (doubles * sizeof(double) + 15) & ~(size_t)15;
+    /* acc, child_probs, values, weights, outputs; a chain's copy of the
+     * record; then the segments' scratch, kept 16-byte aligned for
+     * whatever they store. */
+    size_t doubles = mm->classes.n + mm->child_classes + 2 * mm->nsegs +
+                     mm->max_outputs;
+    mm->buffer = (doubles * sizeof(double) + 15) & ~(size_t)15;
+    mm->child_scratch = mm->buffer;
+    if (mm->method == MODEL_CHAIN) {
+        mm->nlow = atomic_load(&ctx->schema->nfields);
+        mm->nhigh = ctx->nderived;
+        mm->child_scratch += ((PMML_DERIVED_BASE + ctx->nderived) *
+                                  sizeof(double) + 15) & ~(size_t)15;
+    }
     mm->base.scratch_size = mm->child_scratch + child_scratch;
     mm->base.nclasses = mm->classes.n;
     mm->base.class_labels = (const char *const *)mm->classes.labels;

@@ -6,7 +6,7 @@
  * owns an index range: its children are reserved as one block before any of
  * them is compiled, so nested compounds append their own blocks after it and
  * the parent only stores (first, count). SimpleSetPredicate members live in
- * a separate array of doubles, also as a range.
+ * a separate array of doubles (pmml_array.c reads them), also as a range.
  *
  * Records carry numbers only, so every operand must be a number; a string
  * operand is rejected at load time instead of never matching.
@@ -50,50 +50,6 @@ static int reserve(pmml_ctx *ctx, pmml_preds *p, size_t n, uint32_t *first) {
     return 0;
 }
 
-static int add_value(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
-                     const char *token) {
-    double v;
-    if (pmml_parse_double(token, &v) < 0)
-        return pmml_fail(ctx, el, "Array member '%s' is not a number (records "
-                                  "carry numbers only)", token);
-    if (pmml_grow(ctx, (void **)&p->values, &p->capvalues, p->nvalues + 1,
-                  sizeof *p->values) < 0)
-        return -1;
-    p->values[p->nvalues++] = v;
-    return 0;
-}
-
-/* Splits an Array's text into members: whitespace-separated, or quoted
- * with "..." (where \" stands for a quote), as PMML defines. Members must
- * be numbers, so a quoted member is only unwrapped, never unescaped: one
- * holding an escape is not a number anyway. */
-static int parse_array(pmml_ctx *ctx, pmml_preds *p, const xmlNode *arr,
-                       const char *s) {
-    static const char space[] = " \t\n\r";
-    char token[128];
-    for (;;) {
-        s += strspn(s, space);
-        if (!*s) return 0;
-        const char *start = s, *end;
-        if (*s == '"') {
-            for (end = ++start; *end && *end != '"'; end++)
-                if (*end == '\\' && end[1] == '"') end++;
-            if (*end != '"')
-                return pmml_fail(ctx, arr, "Array has an unterminated quote");
-            s = end + 1;
-        } else {
-            end = s = start + strcspn(start, space);
-        }
-        size_t n = (size_t)(end - start);
-        if (n >= sizeof token)
-            return pmml_fail(ctx, arr, "Array member '%.20s...' is not a "
-                                       "number", start);
-        memcpy(token, start, n);
-        token[n] = '\0';
-        if (add_value(ctx, p, arr, token) < 0) return -1;
-    }
-}
-
 static int compile_set(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
                        pmml_pred *q) {
     int op;
@@ -104,22 +60,9 @@ static int compile_set(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
     const xmlNode *arr = pmml_elem(el->children);
     if (!pmml_is(arr, "Array"))
         return pmml_fail(ctx, el, "SimpleSetPredicate has no Array");
-    xmlChar *text = xmlNodeGetContent(arr);
-    if (!text) {
-        ctx->oom = 1;
-        return pmml_fail(ctx, arr, "out of memory");
-    }
-    q->first = (uint32_t)p->nvalues;
-    int rc = parse_array(ctx, p, arr, (const char *)text);
-    xmlFree(text);
-    if (rc < 0) return -1;
-    q->count = (uint32_t)(p->nvalues - q->first);
-    double declared;
-    if (pmml_attr_double(ctx, arr, "n", (double)q->count, &declared) < 0)
-        return -1;
-    if (declared != (double)q->count)
-        return pmml_fail(ctx, arr, "Array n='%g' but it holds %u values",
-                         declared, (unsigned)q->count);
+    q->first = (uint32_t)p->values.n;
+    if (pmml_array_read(ctx, arr, &p->values) < 0) return -1;
+    q->count = (uint32_t)(p->values.n - q->first);
     return 0;
 }
 
@@ -233,7 +176,7 @@ pmml_truth pmml_predicate_eval(const pmml_preds *p, uint32_t index,
     default: {                /* isIn / isNotIn */
         int found = 0;
         for (uint32_t i = q->first; i < q->first + q->count && !found; i++)
-            found = v == p->values[i];
+            found = v == p->values.v[i];
         return truth(found == (q->op == OP_IS_IN));
     }
     }
@@ -241,6 +184,6 @@ pmml_truth pmml_predicate_eval(const pmml_preds *p, uint32_t index,
 
 void pmml_preds_free(pmml_preds *p) {
     free(p->preds);
-    free(p->values);
+    free(p->values.v);
     memset(p, 0, sizeof *p);
 }

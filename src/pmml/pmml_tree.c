@@ -23,6 +23,7 @@
 #include <string.h>
 
 #define NO_PROBS UINT32_MAX
+#define NO_ID UINT32_MAX
 
 typedef struct tree_node {
     uint32_t pred;          /* index into preds */
@@ -30,11 +31,15 @@ typedef struct tree_node {
     uint32_t probs;         /* row in probs[], or NO_PROBS */
     int32_t label;          /* classification: class index, -1 if none */
     int32_t line;           /* of the Node element, for messages */
+    int32_t default_child;  /* node index of defaultChild, -1 if none */
+    uint32_t id;            /* the Node's id: ids + id, or NO_ID */
     double score;           /* regression: the score, NaN if none */
+    double records;         /* recordCount (else its distribution's sum) */
 } tree_node;
 
 enum { CLASSIFICATION, REGRESSION };
-enum { MISSING_NONE, MISSING_NULL, MISSING_LAST };
+enum { MISSING_NONE, MISSING_NULL, MISSING_LAST, MISSING_DEFAULT,
+       MISSING_WEIGHTED, MISSING_AGGREGATE };
 
 typedef struct tree_model {
     model base;
@@ -47,6 +52,8 @@ typedef struct tree_model {
     double *probs;
     size_t nprobs, capprobs;
     pmml_classes classes;
+    char *ids;              /* Node ids, NUL-separated (Output entityId) */
+    size_t nids, capids;
 } tree_model;
 
 /* ---- scoring ---------------------------------------------------------- */
@@ -80,30 +87,112 @@ static int result(const tree_model *t, const tree_node *n, model_output *out,
     return 0;
 }
 
-static int tree_score(const model *m, const double *x, void *scratch,
-                      model_output *out, ms_error *err) {
-    const tree_model *t = (const tree_model *)m;
-    const tree_node *n = &t->nodes[0];
-    (void)scratch;
-    if (pmml_predicate_eval(&t->preds, n->pred, x) != PMML_TRUE)
-        return ms_error_set(err, "TreeModel: no prediction (the predicate of "
-                                 "the root Node at line %d is not true)",
-                            (int)n->line);
+/* The class distribution of node n, times w, added to acc. */
+static void add_leaf(const tree_model *t, const tree_node *n, double w,
+                     double *acc) {
+    size_t k = t->classes.n;
+    if (t->missing == MISSING_AGGREGATE) w *= n->records;
+    if (n->probs == NO_PROBS) {
+        acc[n->label] += w;
+        return;
+    }
+    for (size_t i = 0; i < k; i++) acc[i] += w * t->probs[n->probs + i];
+}
+
+/* aggregateNodes and weightedConfidence: walks from n, adding the leaves
+ * reached (weight w) to acc. */
+static void walk_split(const tree_model *t, const tree_node *n,
+                       const double *x, double w, double *acc) {
     while (n->count) {
         const tree_node *next = NULL;
-        for (uint32_t i = n->first; i < n->first + n->count; i++) {
+        int unknown = 0;
+        for (uint32_t i = n->first; i < n->first + n->count && !next; i++) {
+            pmml_truth v = pmml_predicate_eval(&t->preds, t->nodes[i].pred, x);
+            if (v == PMML_UNKNOWN) unknown = 1;
+            if (v != PMML_FALSE) next = &t->nodes[i];
+        }
+        if (unknown) {
+            double total = 0;
+            for (uint32_t i = n->first; i < n->first + n->count; i++)
+                if (pmml_predicate_eval(&t->preds, t->nodes[i].pred, x) !=
+                    PMML_FALSE)
+                    total += t->nodes[i].records;
+            for (uint32_t i = n->first; i < n->first + n->count; i++)
+                if (total > 0 &&
+                    pmml_predicate_eval(&t->preds, t->nodes[i].pred, x) !=
+                        PMML_FALSE)
+                    walk_split(t, &t->nodes[i], x,
+                               t->missing == MISSING_WEIGHTED
+                                   ? w * t->nodes[i].records / total : w,
+                               acc);
+            return;
+        }
+        if (!next) {
+            if (t->return_last) break;
+            return;             /* this branch has no prediction */
+        }
+        n = next;
+    }
+    if (n->label >= 0) add_leaf(t, n, w, acc);
+}
+
+static int split_result(const tree_model *t, double *acc, model_output *out,
+                        ms_error *err) {
+    size_t k = t->classes.n;
+    double sum = 0;
+    for (size_t i = 0; i < k; i++) sum += acc[i];
+    if (!(sum > 0))
+        return ms_error_set(err, "TreeModel: no prediction (no branch "
+                                 "followed for the missing value reached a "
+                                 "node with a score)");
+    for (size_t i = 0; i < k; i++) acc[i] /= sum;
+    size_t best = pmml_argmax(acc, k);
+    out->label_index = (int)best;
+    out->value = t->classes.values[best];
+    if (out->probabilities) memcpy(out->probabilities, acc, k * sizeof *acc);
+    return 0;
+}
+
+/* What to do when child c of n is UNKNOWN: 1 to stop at n, 0 to go on
+ * (*next set for defaultChild), -1 for no prediction. */
+static int on_unknown(const tree_model *t, const tree_node *n,
+                      const tree_node **next, ms_error *err) {
+    switch (t->missing) {
+    case MISSING_NULL:
+        return ms_error_set(err, "TreeModel: no prediction (a child of the "
+                                 "Node at line %d tests a missing value)",
+                            (int)n->line);
+    case MISSING_LAST: return 1;
+    default:                                  /* defaultChild */
+        if (n->default_child < 0)
+            return ms_error_set(err, "TreeModel: no prediction (the Node at "
+                                     "line %d has no defaultChild for a "
+                                     "missing value)", (int)n->line);
+        *next = &t->nodes[n->default_child];
+        return 0;
+    }
+}
+
+/* The walk of the strategies that end at one node: *end is the node
+ * that decides. Returns 0, or -1 with err filled. */
+static int walk(const tree_model *t, const double *x, const tree_node **end,
+                ms_error *err) {
+    const tree_node *n = &t->nodes[0];
+    while (n->count) {
+        const tree_node *next = NULL;
+        int stop = 0;                          /* lastPrediction: n */
+        for (uint32_t i = n->first;
+             i < n->first + n->count && !next && !stop; i++) {
             pmml_truth v = pmml_predicate_eval(&t->preds, t->nodes[i].pred, x);
             if (v == PMML_TRUE) {
                 next = &t->nodes[i];
-                break;
+            } else if (v == PMML_UNKNOWN && t->missing != MISSING_NONE) {
+                int rc = on_unknown(t, n, &next, err);
+                if (rc < 0) return -1;
+                stop = rc > 0;
             }
-            if (v == PMML_UNKNOWN && t->missing == MISSING_NULL)
-                return ms_error_set(err, "TreeModel: no prediction (a child "
-                                         "of the Node at line %d tests a "
-                                         "missing value)", (int)n->line);
-            if (v == PMML_UNKNOWN && t->missing == MISSING_LAST)
-                return result(t, n, out, err);
         }
+        if (stop) break;
         if (!next) {
             if (t->return_last) break;
             return ms_error_set(err, "TreeModel: no prediction (no child of "
@@ -112,7 +201,42 @@ static int tree_score(const model *m, const double *x, void *scratch,
         }
         n = next;
     }
+    *end = n;
+    return 0;
+}
+
+static int root_true(const tree_model *t, const double *x, ms_error *err) {
+    const tree_node *n = &t->nodes[0];
+    if (pmml_predicate_eval(&t->preds, n->pred, x) == PMML_TRUE) return 0;
+    return ms_error_set(err, "TreeModel: no prediction (the predicate of the "
+                             "root Node at line %d is not true)",
+                        (int)n->line);
+}
+
+static int tree_score(const model *m, const double *x, void *scratch,
+                      model_output *out, ms_error *err) {
+    const tree_model *t = (const tree_model *)m;
+    const tree_node *n;
+    if (root_true(t, x, err) < 0) return -1;
+    if (t->missing == MISSING_WEIGHTED || t->missing == MISSING_AGGREGATE) {
+        double *acc = scratch;
+        for (size_t i = 0; i < t->classes.n; i++) acc[i] = 0;
+        walk_split(t, &t->nodes[0], x, 1, acc);
+        return split_result(t, acc, out, err);
+    }
+    if (walk(t, x, &n, err) < 0) return -1;
     return result(t, n, out, err);
+}
+
+const char *pmml_tree_entity(const model *m, const double *x) {
+    const tree_model *t = (const tree_model *)m;
+    const tree_node *n;
+    ms_error ignored;
+    if (t->missing == MISSING_WEIGHTED || t->missing == MISSING_AGGREGATE ||
+        root_true(t, x, &ignored) < 0 || walk(t, x, &n, &ignored) < 0 ||
+        n->id == NO_ID)
+        return NULL;
+    return t->ids + n->id;
 }
 
 static void tree_destroy(model *m) {
@@ -121,6 +245,7 @@ static void tree_destroy(model *m) {
     free(t->probs);
     pmml_preds_free(&t->preds);
     pmml_classes_free(&t->classes);
+    free(t->ids);
     free(t);
 }
 
@@ -180,6 +305,7 @@ static int compile_distribution(pmml_ctx *ctx, tree_model *t,
         /* A value listed twice adds up, like the records it counts. */
         row[idx] += isnan(prob) ? count : prob;
     }
+    if (isnan(n->records)) n->records = total;
     if (entries == 0) return 0;
     if (given != 0 && given != entries)
         return pmml_fail(ctx, node, "Node mixes ScoreDistributions with and "
@@ -222,7 +348,19 @@ static int compile_score(pmml_ctx *ctx, tree_model *t, const xmlNode *el,
 static int compile_node(pmml_ctx *ctx, tree_model *t, const xmlNode *el,
                         uint32_t at) {
     tree_node n = {.probs = NO_PROBS, .label = -1, .score = NAN,
-                   .line = (int32_t)xmlGetLineNo(el)};
+                   .line = (int32_t)xmlGetLineNo(el), .default_child = -1,
+                   .id = NO_ID};
+    const char *id = pmml_attr(ctx, el, "id");
+    if (id) {
+        size_t len = strlen(id) + 1;
+        if (pmml_grow(ctx, (void **)&t->ids, &t->capids, t->nids + len, 1) < 0)
+            return -1;
+        memcpy(t->ids + t->nids, id, len);
+        n.id = (uint32_t)t->nids;
+        t->nids += len;
+    }
+    if (pmml_attr_double(ctx, el, "recordCount", NAN, &n.records) < 0)
+        return -1;
     const xmlNode *pred = pmml_elem(el->children);
     if (!pmml_is_predicate(pred))
         return pmml_fail(ctx, pred ? pred : el, "Node must start with a "
@@ -246,11 +384,20 @@ static int compile_node(pmml_ctx *ctx, tree_model *t, const xmlNode *el,
         n.first = (uint32_t)t->nnodes;
         t->nnodes += n.count;
         uint32_t child = n.first;
+        const char *dflt = pmml_attr(ctx, el, "defaultChild");
         for (const xmlNode *c = pmml_elem(pred->next); c;
-             c = pmml_elem(c->next))
-            if (pmml_is(c, "Node") && compile_node(ctx, t, c, child++) < 0)
-                return -1;
+             c = pmml_elem(c->next)) {
+            if (!pmml_is(c, "Node")) continue;
+            const char *cid = dflt ? pmml_attr(ctx, c, "id") : NULL;
+            if (cid && strcmp(cid, dflt) == 0)
+                n.default_child = (int32_t)child;
+            if (compile_node(ctx, t, c, child++) < 0) return -1;
+        }
+        if (dflt && n.default_child < 0)
+            return pmml_fail(ctx, el, "defaultChild '%s' is not a child of "
+                                      "this Node", dflt);
     }
+    if (isnan(n.records)) n.records = 0;
     t->nodes[at] = n;
     return 0;
 }
@@ -259,8 +406,9 @@ static int compile_tree(pmml_ctx *ctx, tree_model *t, const xmlNode *el) {
     static const char *const functions[] = {"classification", "regression",
                                             NULL};
     static const char *const splits[] = {"binarySplit", "multiSplit", NULL};
-    static const char *const missing[] = {"none", "nullPrediction",
-                                          "lastPrediction", NULL};
+    static const char *const missing[] = {
+        "none", "nullPrediction", "lastPrediction", "defaultChild",
+        "weightedConfidence", "aggregateNodes", NULL};
     static const char *const no_true[] = {"returnNullPrediction",
                                           "returnLastPrediction", NULL};
     int split;
@@ -293,6 +441,12 @@ static int compile_tree(pmml_ctx *ctx, tree_model *t, const xmlNode *el) {
             return pmml_fail(ctx, el, "classification TreeModel has no class "
                                       "labels (no scores, no target values)");
         if (pmml_classes_take(ctx, &t->classes) < 0) return -1;
+        t->base.scratch_size = t->classes.n * sizeof(double);
+    } else if (t->missing == MISSING_WEIGHTED ||
+               t->missing == MISSING_AGGREGATE) {
+        return pmml_fail(ctx, el, "missingValueStrategy '%s' applies to "
+                                  "classification trees only",
+                         missing[t->missing]);
     }
     return 0;
 }

@@ -12,8 +12,10 @@
  *    checked in SAX callbacks while the tree is built, so a hostile document
  *    is stopped before it costs memory;
  *  - libxml2's messages go to a per-parse structured handler that keeps the
- *    first error in our ms_error; nothing is printed to stderr, and no
- *    process-global handler is touched, so loads may run on many threads.
+ *    first error in our ms_error, and the few it sends outside a parser
+ *    (encoding conversion) to a per-thread silent handler: nothing is
+ *    printed to stderr, and no process-global handler is touched, so loads
+ *    may run on many threads.
  */
 #include "pmml/pmml_internal.h"
 
@@ -113,6 +115,12 @@ static void on_end(void *ctx, const xmlChar *localname,
     xmlSAX2EndElementNs(ctx, localname, prefix, uri);
 }
 
+/* Messages libxml2 sends outside any parser context (the encoding layer:
+ * "input conversion failed") would go to stderr. */
+static void on_generic_error(void *ctx, const char *fmt, ...) {
+    (void)ctx, (void)fmt;
+}
+
 /* libxml2 reports here instead of stderr. Keep the first real error. */
 static void on_error(void *ctx, xmlErrorPtr e) {
     parse_guard *g = guard_of(ctx);
@@ -139,6 +147,9 @@ xmlDoc *pmml_parse(const void *bytes, size_t len, ms_error *err) {
                           "limit of %zu bytes", len, PMML_MAX_BYTES);
         return NULL;
     }
+    /* The generic handler is per thread in libxml2, and only the PMML
+     * loader uses libxml2, so setting it for this thread is enough. */
+    xmlSetGenericErrorFunc(NULL, on_generic_error);
     xmlParserCtxtPtr pc = xmlCreateMemoryParserCtxt(bytes, (int)len);
     if (!pc) {
         ms_error_set(err, "PMML: out of memory creating the XML parser");

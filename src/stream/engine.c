@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/stats.h"
 #include "stream/kafka.h"
@@ -129,6 +128,25 @@ static int make_producer(engine *e, ms_error *err) {
 /* Gives partitions up only after their records are finished and committed,
  * so the instance that takes them over starts exactly where this one
  * stopped (no loss, and no commit of unfinished work). */
+static int cmp_partition(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Keeps the assignment where other threads can read it (parts NULL: none). */
+static void set_assigned(engine *e, const rd_kafka_topic_partition_list_t *parts) {
+    int n = parts ? parts->cnt : 0;
+    int32_t *list = n ? malloc((size_t)n * sizeof *list) : NULL;
+    if (n && !list) n = 0;
+    for (int i = 0; i < n; i++) list[i] = parts->elems[i].partition;
+    if (n) qsort(list, (size_t)n, sizeof *list, cmp_partition);
+    pthread_mutex_lock(&e->assigned_lock);
+    free(e->assigned);
+    e->assigned = list;
+    e->nassigned = n;
+    pthread_mutex_unlock(&e->assigned_lock);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
     engine *e = opaque;
@@ -136,6 +154,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         offsets_reset(e->offsets);
         engine_workers_take(e, parts);
         rd_kafka_assign(rk, parts);
+        set_assigned(e, parts);
         log_info("engine", "assigned %d partition(s) of '%s'", parts->cnt,
                  e->cfg.data_topic);
         return;
@@ -153,6 +172,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                      rd_kafka_err2str(cerr));
     }
     rd_kafka_assign(rk, NULL);
+    set_assigned(e, NULL);
     log_info("engine", "revoked %d partition(s) of '%s' after finishing %llu "
                        "in-flight record(s)",
              parts->cnt, e->cfg.data_topic, (unsigned long long)left);
@@ -220,29 +240,11 @@ static int make_data_consumer(engine *e, ms_error *err) {
 /* Every instance reads every partition of the models topic: it is the
  * source of truth for which model serves which data type. */
 static int make_models_consumer(engine *e, ms_error *err) {
-    rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
-    /* librdkafka wants a group.id even for a consumer that only assigns; a
-     * private one never joins or commits, so it shares nothing. */
-    char group[128];
-    snprintf(group, sizeof group, "%s-models-%d-%lld", e->cfg.client_id,
-             (int)getpid(), (long long)clock_mono_ns());
-    if (kafka_conf_set(conf, "group.id", group, err) ||
-        kafka_conf_set(conf, "enable.auto.commit", "false", err) ||
-        kafka_conf_set(conf, "enable.partition.eof", "false", err) ||
-        /* When the position is gone (retention removed it while we were
-         * down, or the broker dropped an oversized message), go back to
-         * the oldest update still there, never past the ones that are:
-         * the default "latest" skipped them (seen on the embedded broker,
-         * which keeps about 5 MB per partition). */
-        kafka_conf_set(conf, "auto.offset.reset", "earliest", err) ||
-        /* Model updates are rare and urgent: do not let the broker sit on
-         * an empty fetch for long. */
-        kafka_conf_set(conf, "fetch.wait.max.ms", "50", err)) {
-        rd_kafka_conf_destroy(conf);
+    /* Model updates are rare and urgent: do not let the broker sit on an
+     * empty fetch for long. */
+    if (!(e->models_rk = kafka_assign_consumer(e->cfg.brokers, e->cfg.client_id,
+                                               "models", 50, err)))
         return -1;
-    }
-    if (!(e->models_rk = kafka_new(RD_KAFKA_CONSUMER, conf, err))) return -1;
-    rd_kafka_poll_set_consumer(e->models_rk);
     int partitions =
         kafka_topic_partitions(e->models_rk, e->cfg.models_topic, 30000, err);
     if (partitions < 0) return -1;
@@ -297,6 +299,7 @@ engine *engine_new(const engine_config *cfg, store *s, counters *c,
     e->counters = c;
     pthread_mutex_init(&e->pause_lock, NULL);
     pthread_cond_init(&e->pause_cond, NULL);
+    pthread_mutex_init(&e->assigned_lock, NULL);
     if (!(e->offsets = offsets_new())) {
         ms_error_set(err, "out of memory");
         engine_free(e);
@@ -325,6 +328,10 @@ void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg) {
     int rc = model_update_apply(e->store, msg->payload, msg->len,
                                 e->cfg.locations, NULL, &res, &err);
     checkpoint_models_read(e->checkpoint, msg->partition, msg->offset + 1);
+    /* A message without a data type belongs to no type's history. */
+    if (res.data_type[0])
+        store_note_load(e->store, res.data_type, res.name, res.type,
+                        rc == 0 ? NULL : err.msg);
     if (rc != 0) {
         counter_inc(&e->counters->models_failed);
         log_error("engine", "model update at %s[%d]@%lld rejected: %s; the "
@@ -435,8 +442,10 @@ int engine_run(engine *e, const volatile sig_atomic_t *stop) {
     log_info("engine", "%s engine consuming '%s' (group '%s') and '%s'",
              engine_kind_name(e->cfg.kind), e->cfg.data_topic,
              e->cfg.group_id, e->cfg.models_topic);
+    atomic_store(&e->running, 1);
     int rc = e->cfg.kind == ENGINE_STORE ? engine_run_store(e, stop)
                                          : engine_run_stage(e, stop);
+    atomic_store(&e->running, 0);
     if (e->fatal) rc = -1;
 
     /* Every record handed to a scorer has been handled by now. */
@@ -483,5 +492,41 @@ void engine_free(engine *e) {
     free(e->models_start);
     pthread_mutex_destroy(&e->pause_lock);
     pthread_cond_destroy(&e->pause_cond);
+    pthread_mutex_destroy(&e->assigned_lock);
+    free(e->assigned);
     free(e);
+}
+
+int engine_running(const engine *e) { return atomic_load(&e->running); }
+
+int engine_partitions(engine *e, int32_t *out, int max) {
+    pthread_mutex_lock(&e->assigned_lock);
+    int n = e->nassigned < max ? e->nassigned : max;
+    if (n > 0) memcpy(out, e->assigned, (size_t)n * sizeof *out);
+    pthread_mutex_unlock(&e->assigned_lock);
+    return n;
+}
+
+int engine_partition_lag(engine *e, engine_lag *out, int max) {
+    int32_t parts[1024];
+    int n = engine_partitions(e, parts, max < 1024 ? max : 1024);
+    if (n <= 0) return 0;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(n);
+    for (int i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(list, e->cfg.data_topic, parts[i]);
+    rd_kafka_position(e->data_rk, list);
+    for (int i = 0; i < n; i++) {
+        int64_t low = -1, high = -1;
+        rd_kafka_get_watermark_offsets(e->data_rk, e->cfg.data_topic, parts[i],
+                                       &low, &high);
+        int64_t pos = list->elems[i].offset;
+        out[i] = (engine_lag){
+            .partition = parts[i],
+            .position = pos >= 0 ? pos : -1,
+            .high_watermark = high >= 0 ? high : -1,
+            .lag = pos >= 0 && high >= 0 ? (high > pos ? high - pos : 0) : -1,
+        };
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return n;
 }

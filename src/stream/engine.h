@@ -27,6 +27,7 @@
 #include "core/store.h"
 #include "stream/location.h"
 #include "telemetry/counters.h"
+#include "telemetry/influx.h"
 
 typedef enum engine_kind { ENGINE_STAGE, ENGINE_STORE } engine_kind;
 
@@ -50,6 +51,8 @@ typedef struct engine_config {
     const char *transactional_id;  /* exactly-once when set: results and
                                       offsets commit in Kafka transactions */
     const location_policy *locations; /* models by reference; borrowed */
+    influx_writer *influx;       /* a point per scored record; NULL = none;
+                                    borrowed */
 } engine_config;
 
 typedef struct engine engine;
@@ -66,5 +69,27 @@ engine *engine_new(const engine_config *cfg, store *s, counters *c,
 int engine_run(engine *e, const volatile sig_atomic_t *stop);
 
 void engine_free(engine *e);
+
+/* 1 once the engine has applied the models already on the models topic
+ * and consumes the data topic; 0 before and while it stops. Any thread. */
+int engine_running(const engine *e);
+
+/* The data-topic partitions assigned to this instance now, rising, at
+ * most max; returns how many. Any thread. */
+int engine_partitions(engine *e, int32_t *out, int max);
+
+/* Consumer lag of one assigned partition: the high watermark librdkafka
+ * last saw from the broker minus this consumer's position (both local,
+ * no broker round trip); -1 when one of them is not known yet. */
+typedef struct engine_lag {
+    int32_t partition;
+    int64_t position;
+    int64_t high_watermark;
+    int64_t lag;
+} engine_lag;
+
+/* Lag of every assigned partition, at most max; how many. Any thread,
+ * off the scoring path. */
+int engine_partition_lag(engine *e, engine_lag *out, int max);
 
 #endif

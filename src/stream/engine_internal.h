@@ -44,6 +44,12 @@ struct engine {
     uint64_t txn_committed;       /* exactly-once: main thread only */
     uint64_t txn_aborted;
     volatile int fatal;           /* the engine cannot go on: stop */
+    atomic_int running;           /* caught up and consuming (readiness) */
+
+    /* data partitions assigned now, for discovery, /metrics and health */
+    pthread_mutex_t assigned_lock;
+    int32_t *assigned;
+    int nassigned;
 
     /* store engine: workers and the pause used around rebalances */
     worker *workers;
@@ -65,6 +71,7 @@ typedef struct scorer {
     double *probs;
     size_t probs_cap;
     ratelimit reject_log;
+    int64_t last_sample_ns;     /* last prediction put in the recent ring */
     uint8_t result_buf[RESULT_MAX_BYTES];
 } scorer;
 

@@ -19,6 +19,9 @@
 #include "stream/engine_internal.h"
 #include "telemetry/log.h"
 
+/* Records a worker takes from its queue at a time. */
+#define WORKER_BATCH 64
+
 struct worker {
     engine *engine;
     int index;
@@ -81,11 +84,20 @@ static void *worker_main(void *arg) {
         return NULL;
     }
     scorer_init(sc, e);
+    /* Records come in batches: one look at the pause flag per batch rather
+     * than per record. A worker waits for one record, then takes whatever
+     * else is already queued (consume_batch_queue would wait for a full
+     * batch, holding a slow stream's records back for its whole timeout). */
+    rd_kafka_message_t *batch[WORKER_BATCH];
     while (wait_while_paused(e)) {
-        rd_kafka_message_t *msg = rd_kafka_consume_queue(w->queue, 100);
-        if (!msg) continue;
-        scorer_handle(sc, msg);
-        rd_kafka_message_destroy(msg);
+        if (!(batch[0] = rd_kafka_consume_queue(w->queue, 100))) continue;
+        ssize_t n = 1 + rd_kafka_consume_batch_queue(w->queue, 0, batch + 1,
+                                                     WORKER_BATCH - 1);
+        if (n < 1) n = 1; /* the batch call failed: score the one we have */
+        for (ssize_t i = 0; i < n; i++) {
+            scorer_handle(sc, batch[i]);
+            rd_kafka_message_destroy(batch[i]);
+        }
     }
     scorer_free(sc);
     free(sc);

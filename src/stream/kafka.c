@@ -2,9 +2,11 @@
 #include "stream/kafka.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/stats.h"
 #include "telemetry/log.h"
@@ -117,6 +119,32 @@ rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
         rd_kafka_conf_destroy(conf);
         ms_error_set(err, "cannot create Kafka client: %s", errstr);
     }
+    return rk;
+}
+
+rd_kafka_t *kafka_assign_consumer(const char *brokers, const char *client_id,
+                                  const char *purpose, int fetch_wait_ms,
+                                  ms_error *err) {
+    rd_kafka_conf_t *conf = kafka_conf_new(brokers, client_id);
+    char group[256], wait[16];
+    snprintf(group, sizeof group, "%s-%s-%d-%lld", client_id, purpose,
+             (int)getpid(), (long long)clock_mono_ns());
+    snprintf(wait, sizeof wait, "%d", fetch_wait_ms);
+    if (kafka_conf_set(conf, "group.id", group, err) ||
+        kafka_conf_set(conf, "enable.auto.commit", "false", err) ||
+        kafka_conf_set(conf, "enable.partition.eof", "false", err) ||
+        /* When the position is gone (retention removed it while we were
+         * down, or the broker dropped an oversized message), go back to
+         * the oldest message still there, never past the ones that are:
+         * the default "latest" skipped model updates (seen on the embedded
+         * broker, which keeps about 5 MB per partition). */
+        kafka_conf_set(conf, "auto.offset.reset", "earliest", err) ||
+        kafka_conf_set(conf, "fetch.wait.max.ms", wait, err)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf, err);
+    if (rk) rd_kafka_poll_set_consumer(rk);
     return rk;
 }
 

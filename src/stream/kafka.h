@@ -28,6 +28,15 @@ int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
 rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
                       ms_error *err);
 
+/* A consumer that reads partitions it assigns itself: it never joins a
+ * group or commits (librdkafka wants a group.id all the same: a private
+ * one, "CLIENT-PURPOSE-PID-TIME", shares nothing), reads no partition EOF
+ * events, and waits at most fetch_wait_ms on an empty fetch. Its messages
+ * come from rd_kafka_consumer_poll(). NULL with err filled on failure. */
+rd_kafka_t *kafka_assign_consumer(const char *brokers, const char *client_id,
+                                  const char *purpose, int fetch_wait_ms,
+                                  ms_error *err);
+
 /* Asks the cluster for a topic's partition count, waiting up to timeout_ms.
  * Returns the count, or -1 with err filled (unknown topic, broker down). */
 int kafka_topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms,

@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,28 +14,11 @@
 #include <curl/curl.h>
 
 #include "telemetry/log.h"
+#include "util/curl_once.h"
 #include "util/file.h"
 
 /* Longest noun phrase naming what is checked ("model location '...'"). */
 #define WHAT_MAX MS_ERROR_MAX
-
-/* curl_global_init is not thread-safe in every libcurl build, and the
- * first model update may arrive on any thread: run it exactly once. It is
- * never undone; the process keeps libcurl until it exits. */
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void init_curl(void) {
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static int ensure_curl(ms_error *err) {
-    pthread_once(&curl_once, init_curl);
-    if (curl_init_rc != CURLE_OK)
-        return ms_error_set(err, "cannot initialize libcurl: %s",
-                            curl_easy_strerror(curl_init_rc));
-    return 0;
-}
 
 /* Length of the scheme when text starts with "scheme://", else 0. */
 static size_t scheme_len(const char *text) {
@@ -116,7 +98,7 @@ static int url_parse(const char *text, const char *what, bool is_entry,
         return ms_error_set(err, "%s uses %.*s://; only http://, https:// "
                                  "and file:// URLs and plain paths are "
                                  "supported", what, (int)slen, text);
-    if (ensure_curl(err)) return -1;
+    if (curl_once_init(err)) return -1;
     if (!(u->handle = curl_url())) return ms_error_set(err, "out of memory");
     CURLUcode rc = curl_url_set(u->handle, CURLUPART_URL, text, 0);
     if (rc != CURLUE_OK)

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wire/wire.h"
 
@@ -11,7 +12,11 @@ int model_update_apply(store *s, const void *msg, size_t len,
                        const serving_stats *stats, model_update_result *out,
                        ms_error *err) {
     wire_model wm;
+    memset(out, 0, sizeof *out);
     if (wire_decode_model(msg, len, &wm, err) != 0) return -1;
+    out->type = wm.type;
+    snprintf(out->name, sizeof out->name, "%s", wm.name);
+    snprintf(out->data_type, sizeof out->data_type, "%s", wm.data_type);
 
     int rc = -1;
     location_content fetched = {0};
@@ -48,9 +53,6 @@ int model_update_apply(store *s, const void *msg, size_t len,
     model_info info = {.type = wm.type};
     snprintf(info.name, sizeof info.name, "%s", wm.name);
     snprintf(info.description, sizeof info.description, "%s", wm.description);
-    out->type = wm.type;
-    snprintf(out->name, sizeof out->name, "%s", wm.name);
-    snprintf(out->data_type, sizeof out->data_type, "%s", wm.data_type);
     rc = store_swap(s, wm.data_type, m, &info, msg, len, stats, err);
 
 done:

@@ -23,9 +23,10 @@ typedef struct model_update_result {
 
 /* Applies one model message. policy says where a model sent by reference
  * may come from, and how large any model may be; stats, when not NULL, are
- * restored statistics to continue (a checkpoint). Returns 0 and fills out
- * when the model now serves its data type; -1 with err filled (the
- * message's model name and the reason) when it does not. */
+ * restored statistics to continue (a checkpoint). Returns 0 when the model
+ * now serves its data type; -1 with err filled (the message's model name
+ * and the reason) when it does not. out names the model and its data type
+ * whenever the message decoded (data_type is "" when it did not). */
 int model_update_apply(store *s, const void *msg, size_t len,
                        const location_policy *policy,
                        const serving_stats *stats, model_update_result *out,

@@ -141,6 +141,26 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
     }
 }
 
+/* A scorer puts at most one prediction per interval in the recent ring:
+ * the dashboard shows a sample, and scoring stays free of shared writes. */
+#define RECENT_SAMPLE_NS 20000000
+
+static void sample(recent_ring *ring, const rd_kafka_message_t *msg,
+                   const record *rec, const served_model *sm,
+                   const model_output *out, int64_t duration_ns) {
+    recent_prediction p = {.at_ms = clock_epoch_ms(),
+                           .value = out->value,
+                           .duration_ns = duration_ns,
+                           .partition = msg->partition,
+                           .offset = msg->offset};
+    snprintf(p.data_type, sizeof p.data_type, "%s", rec->data_type);
+    snprintf(p.model, sizeof p.model, "%s", sm->info.name);
+    if (out->label_index >= 0)
+        snprintf(p.label, sizeof p.label, "%.127s",
+                 sm->model->class_labels[out->label_index]);
+    recent_add(ring, &p);
+}
+
 /* Scores rec; returns 1 when a result or a dead letter was queued (the
  * record finishes on its delivery), 0 when the record is finished here. */
 static int score_record(scorer *s, const rd_kafka_message_t *msg,
@@ -162,10 +182,18 @@ static int score_record(scorer *s, const rd_kafka_message_t *msg,
         int rc = model_score(sm->model, rec->features, s->scratch, &out, &err);
         int64_t duration = clock_mono_ns() - t0;
         if (rc != 0) {
+            served_model_failed(sm);
             queued = reject(s, msg, REJECT_FAILED, &err);
         } else {
             served_model_scored(sm, duration);
+            if (t0 - s->last_sample_ns >= RECENT_SAMPLE_NS) {
+                s->last_sample_ns = t0;
+                sample(&e->counters->recent, msg, rec, sm, &out, duration);
+            }
             counter_inc(&e->counters->records_scored);
+            if (e->cfg.influx)
+                influx_record(e->cfg.influx, rec->data_type, sm->info.name,
+                              out.value, duration);
             if (e->cfg.results_topic && e->cfg.results_topic[0]) {
                 queued = publish(s, msg, rec, sm, &out, duration) == 0;
                 if (!queued) counter_inc(&e->counters->results_failed);

@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "telemetry/recent.h"
+
 typedef struct counters {
     atomic_uint_fast64_t records_received;
     atomic_uint_fast64_t records_scored;
@@ -22,6 +24,16 @@ typedef struct counters {
     atomic_uint_fast64_t models_received;
     atomic_uint_fast64_t models_loaded;
     atomic_uint_fast64_t models_failed;       /* malformed or did not load */
+    /* InfluxDB points (telemetry/influx.h): one per scored record when a
+     * writer runs; each ends written or in one of the two dropped counts. */
+    atomic_uint_fast64_t influx_points_written;   /* InfluxDB accepted them */
+    atomic_uint_fast64_t influx_points_overflow;  /* dropped: queue was full */
+    atomic_uint_fast64_t influx_points_failed;    /* dropped: write failed or
+                                                     InfluxDB was down */
+    atomic_uint_fast64_t influx_writes_failed;    /* write requests failed */
+    /* Grafana set-up requests (telemetry/grafana.h) that failed. */
+    atomic_uint_fast64_t grafana_requests_failed;
+    recent_ring recent;                       /* sampled recent predictions */
 } counters;
 
 static inline void counter_inc(atomic_uint_fast64_t *c) {

@@ -108,39 +108,6 @@ int wire_encode_model(const char *name, const char *description,
     return 0;
 }
 
-int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err) {
-    Modelserving__WineRecord *msg =
-        modelserving__wine_record__unpack(NULL, len, buf);
-    if (!msg)
-        return ms_error_set(err, "data message of %zu bytes is not a valid "
-                                 "WineRecord protobuf", len);
-    /* proto3 cannot tell a 0.0 feature from an absent one, but the seed's
-     * publisher always sets dataType: without it the bytes are not a record
-     * anyone meant to send. */
-    size_t type_len = strlen(msg->datatype);
-    if (type_len == 0 || type_len >= sizeof out->data_type) {
-        modelserving__wine_record__free_unpacked(msg, NULL);
-        if (type_len == 0)
-            return ms_error_set(err, "data message has no dataType");
-        return ms_error_set(err, "data message dataType is longer than %d "
-                                 "bytes", RECORD_MAX_DATA_TYPE - 1);
-    }
-    const double features[11] = {
-        msg->fixed_acidity,        msg->volatile_acidity, msg->citric_acid,
-        msg->residual_sugar,       msg->chlorides,        msg->free_sulfur_dioxide,
-        msg->total_sulfur_dioxide, msg->density,          msg->ph,
-        msg->sulphates,            msg->alcohol,
-    };
-    memcpy(out->data_type, msg->datatype, type_len + 1);
-    modelserving__wine_record__free_unpacked(msg, NULL);
-    for (size_t i = 0; i < 11; i++)
-        if (isinf(features[i]))
-            return wire_infinite_feature(ms_schema_wine()->fields[i], err);
-    memcpy(out->features, features, sizeof features);
-    out->nfeatures = 11;
-    return 0;
-}
-
 int wire_infinite_feature(const char *name, ms_error *err) {
     return ms_error_set(err, "feature '%s' is infinite; send a finite number, "
                              "or NaN for a missing value", name);

@@ -128,6 +128,7 @@ static void restored_statistics_continue(void **state) {
     assert_int_equal(snap.stats.total_ns, 710);
     assert_int_equal(snap.stats.min_ns, 10);
     assert_int_equal(snap.stats.max_ns, 150);
+    assert_int_equal(snap.scored, 1); /* this process scored one of the 8 */
     store_free(s);
 }
 
@@ -228,6 +229,64 @@ static void swaps_under_concurrent_scoring(void **state) {
     assert_int_equal(destroyed, SWAPS);
 }
 
+/* Counts that outlive models, the histogram that does not, and the load
+ * history ring (newest first, the oldest dropped past STORE_HISTORY). */
+static void type_counts_and_load_history(void **state) {
+    (void)state;
+    int destroyed = 0;
+    store *s = store_new();
+    ms_error err;
+    store_note_load(s, "wine", "broken", MODEL_TYPE_PMML, "PMML line 1: bad");
+    store_snapshot snap;
+    assert_int_equal(store_snapshot_of(s, "wine", &snap), 0);
+    assert_false(snap.has_model);
+    assert_int_equal(snap.loads, 1);
+    assert_int_equal(snap.loads_failed, 1);
+    assert_int_equal(swap(s, "wine", constant_new(1, &destroyed), "a", &err), 0);
+    store_note_load(s, "wine", "a", MODEL_TYPE_PMML, NULL);
+    store_read_lock();
+    served_model *sm = store_current(s, "wine");
+    served_model_scored(sm, 100);    /* bucket 0: <= 250 ns */
+    served_model_scored(sm, 3000);   /* bucket 4: (2500, 5000] */
+    served_model_failed(sm);
+    store_read_unlock();
+    assert_int_equal(swap(s, "wine", constant_new(2, &destroyed), "b", &err), 0);
+    store_read_lock();
+    served_model_scored(store_current(s, "wine"), 200000000); /* +Inf */
+    store_read_unlock();
+    assert_int_equal(store_snapshot_of(s, "wine", &snap), 0);
+    assert_int_equal(snap.scored, 3);   /* both models */
+    assert_int_equal(snap.failed, 1);
+    assert_int_equal(snap.stats.usage, 1);
+    for (size_t b = 0; b < LATENCY_BUCKETS; b++)
+        assert_int_equal(snap.latency[b], b == LATENCY_BUCKETS - 1 ? 1 : 0);
+
+    store_load_event ev[STORE_HISTORY];
+    assert_int_equal(store_history_of(s, "wine", ev, STORE_HISTORY), 2);
+    assert_string_equal(ev[0].name, "a");
+    assert_true(ev[0].loaded);
+    assert_string_equal(ev[0].reason, "");
+    assert_string_equal(ev[1].name, "broken");
+    assert_false(ev[1].loaded);
+    assert_string_equal(ev[1].reason, "PMML line 1: bad");
+    for (int i = 0; i < STORE_HISTORY + 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "m%d", i);
+        store_note_load(s, "wine", name, MODEL_TYPE_PMML, NULL);
+    }
+    assert_int_equal(store_history_of(s, "wine", ev, STORE_HISTORY), STORE_HISTORY);
+    char newest[16], oldest[16];
+    snprintf(newest, sizeof newest, "m%d", STORE_HISTORY + 2);
+    snprintf(oldest, sizeof oldest, "m%d", 3);
+    assert_string_equal(ev[0].name, newest);
+    assert_string_equal(ev[STORE_HISTORY - 1].name, oldest);
+    assert_int_equal(store_snapshot_of(s, "wine", &snap), 0);
+    assert_int_equal(snap.loads, STORE_HISTORY + 5);
+    assert_int_equal(snap.loads_failed, 1);
+    assert_int_equal(store_history_of(s, "beer", ev, STORE_HISTORY), 0);
+    store_free(s);
+}
+
 static void schema_binds_names_leniently(void **state) {
     (void)state;
     const ms_schema *wine = ms_schema_find("wine");
@@ -276,6 +335,7 @@ int main(void) {
         cmocka_unit_test(table_full_is_an_error),
         cmocka_unit_test(schema_binds_names_leniently),
         cmocka_unit_test(open_schema_limits),
+        cmocka_unit_test(type_counts_and_load_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -397,3 +397,44 @@ def committed_offsets(bootstrap, group="wineRecordsGroup", topic="models_data"):
            for p in c.partitions_for_topic(topic)}
     c.close()
     return out
+
+
+def http(port, method, path, body=None, headers=None, timeout=10):
+    """Any request with http.client (no redirects, no normalising of the
+    path); returns (status, headers as a dict with lower-case names, body
+    bytes)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+def http_json(port, method, path, doc=None):
+    """A request with a JSON body (doc, or None); returns (status, decoded
+    reply)."""
+    body = None if doc is None else (doc if isinstance(doc, (bytes, str)) else json.dumps(doc))
+    status, _, raw = http(port, method, path, body,
+                          {"Content-Type": "application/json"} if body is not None else None)
+    return status, json.loads(raw) if raw else None
+
+
+def raw_request(port, data, timeout=5):
+    """Sends bytes as they are on a fresh connection (for requests no
+    client library would write) and returns everything the server sends
+    back until it closes or goes quiet."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except socket.timeout:
+            pass
+        return out

@@ -3,7 +3,9 @@
 # and models: same seed, same bytes; a CSV in the original's format with
 # plausible values; well-formed PMML; and, recomputed independently in
 # Python from the CSV, the same least-squares coefficients and the training
-# accuracy and R^2 that demogen reports for its trees.
+# accuracy and R^2 that demogen reports for its trees; and for its
+# TensorFlow graph, decoded here from the protobuf bytes and evaluated in
+# float64, the training accuracy it reports, which modelscore matches.
 #
 # Needs MS_BUILD_DIR (set by CTest), xmllint and /usr/bin/python3 (numpy is
 # used when importable); exits 77 (skipped) without them.
@@ -21,7 +23,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 files="winequality_demo.csv demoLinearRegression.pmml
-       demoDecisionTreeClassification.pmml demoDecisionTreeRegression.pmml"
+       demoDecisionTreeClassification.pmml demoDecisionTreeRegression.pmml
+       demoSoftmaxRegression.pb"
 
 # Usage errors exit 2 without writing anything; --help exits 0. $args is
 # split into words on purpose.
@@ -42,8 +45,18 @@ for f in $files; do
 done
 ! cmp -s "$tmp/a/winequality_demo.csv" "$tmp/c/winequality_demo.csv" ||
   fail "seeds 7 and 8 gave the same data"
-[ "$(ls "$tmp/a" | wc -l)" -eq 4 ] || fail "expected exactly 4 files in OUTDIR"
-[ "$(wc -l <"$tmp/a.log")" -eq 4 ] || fail "expected one stderr line per file"
+[ "$(ls "$tmp/a" | wc -l)" -eq 5 ] || fail "expected exactly 5 files in OUTDIR"
+[ "$(wc -l <"$tmp/a.log")" -eq 5 ] || fail "expected one stderr line per file"
+
+# The graph as served: modelscore's predictions are right as often as
+# demogen says its softmax is.
+"${MS_BUILD_DIR}/modelscore" --no-header --columns a,b,c,d,e,f,g,h,i,j,k,q \
+  "$tmp/a/demoSoftmaxRegression.pb" "$tmp/a/winequality_demo.csv" >"$tmp/softmax.csv" ||
+  fail "modelscore does not serve demoSoftmaxRegression.pb"
+served=$(paste -d, <(tail -n +2 "$tmp/softmax.csv") <(cut -d';' -f12 "$tmp/a/winequality_demo.csv") |
+         awk -F, '$1 == $2 { n++ } END { print n + 0 }')
+grep -q "SoftmaxRegression.pb: .* accuracy [0-9.]* ($served/1599)" "$tmp/a.log" ||
+  fail "modelscore gets $served/1599 right, not what demogen reports"
 
 "$demogen" --rows 500 "$tmp/small" 2>/dev/null
 [ "$(wc -l <"$tmp/small/winequality_demo.csv")" -eq 500 ] || fail "--rows 500"
@@ -73,9 +86,11 @@ done
 grep -q 'operator="greaterThan"' "$tmp/a/demoDecisionTreeRegression.pmml" || fail "tree splits"
 
 # The CSV's format and values, then the fits, recomputed from the files.
-"$python" - "$tmp/a" "$tmp/a.log" <<'EOF'
+PYTHONPATH="$(dirname "$0")" "$python" - "$tmp/a" "$tmp/a.log" "$(dirname "$0")" <<'EOF'
 import collections, re, sys
 import xml.etree.ElementTree as ET
+
+import pmml_tree
 
 outdir, log = sys.argv[1], open(sys.argv[2]).read()
 NAMES = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar",
@@ -159,24 +174,13 @@ r2 = float(reported(r"LinearRegression\.pmml: .* R\^2 ([0-9.]+)")[0])
 if abs(r_squared(pred) - r2) > 1e-5:
     fail("OLS R^2 reported %g, recomputed %g" % (r2, r_squared(pred)))
 
-# Tree walker: from the root, descend into the first child Node whose
-# predicate holds; the node where that stops gives the score.
-def holds(node, x):
-    pred = node.find("p:SimplePredicate", ns)
-    if pred is None:
-        return node.find("p:True", ns) is not None
-    v, t = x[NAMES.index(pred.get("field"))], float(pred.get("value"))
-    return {"lessOrEqual": v <= t, "greaterThan": v > t}[pred.get("operator")]
-
+# Tree walker (pmml_tree.py): from the root, descend into the first child
+# Node whose predicate holds; the node where that stops gives the score.
 def walk(root, x):
-    node = root.find("p:Node", ns)
-    if not holds(node, x):
+    node = pmml_tree.leaf(root, x, NAMES)
+    if node is None:
         fail("root predicate is false")
-    while True:
-        child = next((c for c in node.findall("p:Node", ns) if holds(c, x)), None)
-        if child is None:
-            return node.get("score")
-        node = child
+    return node.get("score")
 
 def depth(node):
     kids = node.findall("p:Node", ns)
@@ -196,7 +200,43 @@ r2 = float(reported(r"TreeRegression\.pmml: .* R\^2 ([0-9.]+)")[0])
 if abs(r_squared(pred) - r2) > 1e-5:
     fail("regression tree R^2 reported %g, recomputed %g" % (r2, r_squared(pred)))
 
-print("demogen: %d rows, quality %s, OLS agrees, classifier %d/%d, tree R^2 %.4f"
-      % (N, sorted(hist.items()), correct, N, r2))
+# The TensorFlow graph: the tests' own protobuf decoder (harness.py),
+# then the float64 forward pass of what the nodes say.
+import struct
+sys.path.insert(0, sys.argv[3])
+from harness import decode_fields as fields
+
+nodes = {}
+for num, nd in fields(open(outdir + "/demoSoftmaxRegression.pb", "rb").read()):
+    f = fields(nd)
+    name = dict(f)[1].decode()
+    attrs = {dict(fields(e))[1].decode(): dict(fields(e))[2] for n, e in f if n == 5}
+    nodes[name] = (dict(f)[2].decode(), [v.decode() for n, v in f if n == 3], attrs)
+ops = [nodes[n][0] for n in ("wine", "standardise/sub", "standardise/z",
+                             "softmax/MatMul", "softmax/BiasAdd", "quality")]
+if ops != ["Placeholder", "Sub", "Mul", "MatMul", "BiasAdd", "Softmax"]:
+    fail("graph ops %s" % ops)
+
+def const(name):
+    tensor = dict(fields(nodes[name][2]["value"]))[8]
+    content = dict(fields(tensor))[4]
+    return struct.unpack("<%df" % (len(content) // 4), content)
+
+mean, inv_std = const("standardise/mean"), const("standardise/inv_std")
+W, b = const("softmax/kernel"), const("softmax/bias")
+if len(W) != 99 or len(b) != 9:
+    fail("softmax weights %d, bias %d" % (len(W), len(b)))
+right = 0
+for x, y in zip(rows, quality):
+    z = [(v - m) * s for v, m, s in zip(x, mean, inv_std)]
+    logits = [b[c] + sum(z[j] * W[j * 9 + c] for j in range(11)) for c in range(9)]
+    right += max(range(9), key=lambda c: logits[c]) == y
+have = int(reported(r"SoftmaxRegression\.pb: .* accuracy [0-9.]+ \((\d+)/\d+\)")[0])
+# float64 here, float32 in the graph: a row on a knife edge may differ.
+if abs(right - have) > 2:
+    fail("softmax accuracy reported %d/%d, recomputed %d/%d" % (have, N, right, N))
+
+print("demogen: %d rows, quality %s, OLS agrees, classifier %d/%d, tree R^2 %.4f, "
+      "softmax %d/%d" % (N, sorted(hist.items()), correct, N, r2, right, N))
 EOF
 echo "PASS: test_demogen"

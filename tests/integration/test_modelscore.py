@@ -117,6 +117,45 @@ bad = ";".join(NAMES) + "\n" + ";".join(["x" if n == "alcohol" else v for n, v i
 rc, out, err = run(LINEAR, stdin=bad)
 h.check(rc == 1 and "column 'alcohol': 'x' is not a number" in err, f"text in a used column ({err.strip()})")
 
+# --outputs: the forest's OutputFields (feature="probability", one per
+# class, in the document's order) follow the probability columns, and
+# equal the expected shares.
+forest_outputs = [o.get("value") for o in ET.parse(FOREST).getroot().iter()
+                  if tag(o) == "OutputField"]
+sample = [0, 7, 1598]
+text = ";".join(NAMES) + "\n" + "".join(";".join(rows[i]) + "\n" for i in sample)
+rc, out, err = run("--outputs", FOREST, stdin=text)
+got = parse(out)
+n = len(forest_outputs)
+h.check(rc == 0 and n > 0 and got[0][-n:] == [f"probability({k})" for k in forest_outputs],
+        f"--outputs adds the Output fields to the header ({got[0] if got else err})")
+for g, i in zip(got[1:], sample):
+    labels, acc = forest_expected(record(rows[i]))
+    outs = [float(v) for v in g[-n:]]
+    h.check(all(abs(v - acc.get(k, 0)) < 1e-12 for v, k in zip(outs, forest_outputs)),
+            f"forest row {i + 1}: Output fields")
+
+# A hand-written ClusteringModel (every model type scores here): centres
+# a = 0 and a = 10; outputs: the cluster id and its 1-based position.
+with open(os.path.join(d, "clusters.pmml"), "w") as f:
+    f.write("""<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/>
+<DataDictionary><DataField name="a" optype="continuous" dataType="double"/></DataDictionary>
+<ClusteringModel functionName="clustering" modelClass="centerBased">
+<MiningSchema><MiningField name="a"/></MiningSchema>
+<Output><OutputField name="id" feature="entityId"/><OutputField name="n" feature="clusterId"/>
+<OutputField name="twice" feature="transformedValue"><Apply function="*"><FieldRef field="n"/>
+<Constant>2</Constant></Apply></OutputField></Output>
+<ComparisonMeasure kind="distance"><squaredEuclidean/></ComparisonMeasure>
+<ClusteringField field="a"/>
+<Cluster id="low"><Array type="real">0</Array></Cluster>
+<Cluster id="high"><Array type="real">10</Array></Cluster>
+</ClusteringModel></PMML>""")
+rc, out, err = run("--outputs", os.path.join(d, "clusters.pmml"), stdin="a\n1\n9\n")
+h.check(rc == 0 and parse(out) == [
+    ["prediction", "probability(low)", "probability(high)", "id", "n", "twice"],
+    ["low", "1", "0", "low", "1", "2"], ["high", "0", "1", "high", "2", "4"]],
+    f"a ClusteringModel with --outputs ({out.strip()!r} {err.strip()})")
+
 # Usage and loading errors.
 rc, out, _ = run("--help")
 h.check(rc == 0 and "Usage: modelscore" in out and "Exit status" in out, "--help")

@@ -29,7 +29,7 @@ import harness as h
 PKG = "modelserver"
 UNIT = "/usr/lib/systemd/system/modelserver.service"
 RUNTIME = ["librdkafka1", "libprotobuf-c1", "libxml2", "libmicrohttpd12",
-           "libjansson4", "liburcu8", "libcurl4"]
+           "libjansson4", "liburcu8", "libcurl4", "libarchive13"]
 EXPECTED_FILES = ["/usr/bin/modelserver", "/usr/bin/publisher", "/usr/bin/modelscore",
                   "/usr/share/man/man1/modelserver.1.gz",
                   "/usr/share/man/man1/publisher.1.gz",

@@ -17,7 +17,8 @@ b = broker.address
 env = dict(os.environ, DATA_DIRECTORY=data, DATA_FILENAME="winequality_demo.csv",
            DATA_PUBLISH_INTERVAL="0")
 
-# --once: 1,599 rows and the 3 demo models, then exit 0.
+# --once: 1,599 rows and the 4 demo models (3 PMML, then the TensorFlow
+# graph), then exit 0.
 p = subprocess.run(h.publisher(b, "--once"), env=env, capture_output=True, text=True,
                    timeout=60)
 h.check(p.returncode == 0, f"--once exits 0 ({p.stderr.strip().splitlines()[-1]})")
@@ -28,19 +29,24 @@ with open(os.path.join(data, "winequality_demo.csv")) as f:
     row = [float(x) for x in f.readline().split(";")]
 h.check([first.get(i, 0.0) for i in range(1, 12)] == row[:11] and first[12] == b"wine",
         "the first WineRecord carries the first row's 11 features and dataType wine")
-models = [dict(h.decode_fields(m)) for m in h.kcat_consume(b, "models_models", 3)]
+sent = [dict(h.decode_fields(m)) for m in h.kcat_consume(b, "models_models", 4)]
+models, graph = sent[:3], sent[3]
 names = [m[1].decode() for m in models]
 h.check(names == sorted(names) and len(names) == 3 and all(m.get(4) == 1 for m in models),
         f"the 3 PMML models in name order, by value: {names}")
 h.check(all(m[2] == b"generated from SparkML" and m[3] == b"wine" and 5 in m for m in models),
         "descriptions, data type and bytes as the seed's publisher sent them")
+with open(os.path.join(data, "demoSoftmaxRegression.pb"), "rb") as f:
+    h.check(graph[1] == b"demoSoftmaxRegression" and graph.get(4, 0) == 0 and
+            graph[2] == b"generated from TensorFlow" and graph[5] == f.read(),
+            "then the TensorFlow graph, as ModelType TENSORFLOW (0), by value")
 
 # --by-reference: the location is the absolute path.
 p = subprocess.run(h.publisher(b, "--no-data", "--once", "--by-reference",
                                "--models", os.path.join(data, "demoLinearRegression.pmml")),
                    capture_output=True, text=True, timeout=30)
 h.check(p.returncode == 0, "--by-reference exits 0")
-ref = dict(h.decode_fields(h.kcat_consume(b, "models_models", 4)[3]))
+ref = dict(h.decode_fields(h.kcat_consume(b, "models_models", 5)[4]))
 h.check(ref.get(6) == os.path.realpath(os.path.join(data, "demoLinearRegression.pmml")).encode()
         and 5 not in ref, "by reference: location is the absolute path, no bytes")
 

@@ -1,7 +1,8 @@
 /*
  * pmml_test.h - helpers shared by the PMML unit tests: a three-field test
  * schema (a, b, c), the boilerplate of a small PMML document, and loading /
- * scoring shorthands. Header-only so each test_*.c stays one executable.
+ * scoring shorthands (must_load, value_of, expect_rejected). Header-only
+ * so each test_*.c stays one executable.
  */
 #ifndef MS_TESTS_PMML_TEST_H
 #define MS_TESTS_PMML_TEST_H
@@ -54,6 +55,34 @@ static inline int score3(const model *m, double a, double b, double c,
     return model_score(m, x, scratch, out, err);
 }
 
+/* The helpers below report through cmocka, which the test includes
+ * first. */
+static inline model *must_load(const char *doc) {
+    ms_error err;
+    model *m = load_str(doc, &err);
+    if (!m) fail_msg("load failed: %s", err.msg);
+    return m;
+}
+
+static inline double value_of(const model *m, double a, double b, double c) {
+    ms_error err;
+    model_output out = {0};
+    if (score3(m, a, b, c, &out, &err) < 0) fail_msg("score: %s", err.msg);
+    return out.value;
+}
+
+static inline void expect_rejected(const char *doc, const char *needle) {
+    ms_error err;
+    model *m = load_str(doc, &err);
+    if (m) {
+        model_free(m);
+        fail_msg("document loaded, expected an error containing \"%s\"",
+                 needle);
+    }
+    if (!strstr(err.msg, needle))
+        fail_msg("expected \"%s\" in error \"%s\"", needle, err.msg);
+}
+
 /* 1-based line of the first occurrence of needle in doc, for checking the
  * "PMML line N:" of error messages. */
 static inline int line_of(const char *doc, const char *needle) {
@@ -61,6 +90,18 @@ static inline int line_of(const char *doc, const char *needle) {
     int line = 1;
     for (const char *s = doc; at && s < at; s++) line += *s == '\n';
     return at ? line : -1;
+}
+
+/* The standard rejection of an element we do not support, with the line
+ * of its first occurrence in doc. */
+static inline void expect_unsupported(const char *doc, const char *element,
+                                      const char *parent) {
+    char open[64], want[256];
+    snprintf(open, sizeof open, "<%s", element);
+    snprintf(want, sizeof want, "PMML line %d: %s inside %s is not "
+                                "supported", line_of(doc, open), element,
+             parent);
+    expect_rejected(doc, want);
 }
 
 #endif

@@ -60,7 +60,8 @@ static void test_regression_scores(void **state) {
     model *m = load_str(linear_doc, &err);
     assert_non_null(m);
     assert_int_equal(m->nclasses, 0);
-    assert_int_equal(m->scratch_size, 0);
+    assert_int_equal(m->noutputs, 1);
+    assert_string_equal(m->output_names[0], "p");
     /* 1.5 + 2*1 - 2^2 + 10*(3 == 3) = 9.5 */
     assert_int_equal(score3(m, 1, 2, 3, &out, &err), 0);
     assert_int_equal(out.label_index, -1);
@@ -102,13 +103,14 @@ static void test_regression_rejects(void **state) {
         "NumericPredictor coefficient='x1' is not a number");
     assert_rejected(
         REGRESSION("", "<Targets><Target field=\"y\" rescaleFactor=\"2\"/>"
+                       "<Target field=\"z\"/>"
                        "</Targets>\n<RegressionTable intercept=\"1\"/>\n"),
-        "Target rescaleFactor/rescaleConstant is not supported yet");
+        "only one Target (that of the predicted field) is supported");
     assert_rejected(
         REGRESSION("", "<LocalTransformations><DerivedField name=\"d\"/>"
                        "</LocalTransformations>\n"
                        "<RegressionTable intercept=\"1\"/>\n"),
-        "DerivedField inside LocalTransformations is not supported");
+        "DerivedField 'd' has no expression");
 }
 
 /* ---- Predicates ------------------------------------------------------ */
@@ -441,10 +443,14 @@ static void test_tree_rejects(void **state) {
     assert_null(load_str(unknown_field, &err));
     assert_string_equal(err.msg, want);
 
-    assert_rejected(STRATEGY_TREE("defaultChild", "returnNullPrediction"),
-                    "TreeModel missingValueStrategy 'defaultChild' is not "
+    assert_rejected(STRATEGY_TREE("aggregateNodes", "returnNullPrediction"),
+                    "missingValueStrategy 'aggregateNodes' applies to "
+                    "classification trees only");
+    assert_rejected(STRATEGY_TREE("guess", "returnNullPrediction"),
+                    "TreeModel missingValueStrategy 'guess' is not "
                     "supported (supported: none, nullPrediction, "
-                    "lastPrediction)");
+                    "lastPrediction, defaultChild, weightedConfidence, "
+                    "aggregateNodes)");
     assert_rejected(STRATEGY_TREE("none", "returnFirst"),
                     "noTrueChildStrategy 'returnFirst' is not supported");
     assert_rejected(

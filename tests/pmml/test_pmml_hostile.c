@@ -103,20 +103,21 @@ static void test_document_structure(void **state) {
         PMML_HEAD(TARGET_CONTINUOUS)
         "<AssociationModel functionName=\"associationRules\">\n"
         MINING_SCHEMA "</AssociationModel>\n</PMML>\n";
-    char want[200];
+    char want[300];
     snprintf(want, sizeof want,
              "PMML line %d: AssociationModel is not supported (supported "
-             "models: GeneralRegressionModel, MiningModel, NeuralNetwork, "
-             "RegressionModel, TreeModel)",
+             "models: ClusteringModel, GeneralRegressionModel, MiningModel, "
+             "NaiveBayesModel, NeuralNetwork, RegressionModel, Scorecard, "
+             "SupportVectorMachineModel, TreeModel)",
              line_of(other_model, "<AssociationModel"));
     expect_error_str(other_model, want);
 
     expect_error_str(
         PMML_HEAD(TARGET_CONTINUOUS)
-        "<TransformationDictionary><DerivedField name=\"d\"/>"
+        "<TransformationDictionary><Lag/>"
         "</TransformationDictionary>\n"
         "<TreeModel functionName=\"regression\"/>\n</PMML>\n",
-        "DerivedField inside TransformationDictionary is not supported");
+        "Lag inside TransformationDictionary is not supported");
     expect_error_str("<Model/>", "PMML line 1: the root element is Model, "
                                  "not PMML");
     expect_error_str("<PMML><Header/><RegressionModel/></PMML>",
@@ -152,15 +153,21 @@ static void test_field_binding(void **state) {
         "<TreeModel functionName=\"regression\"><MiningSchema>"
         "<MiningField name=\"a\" outliers=\"asMissingValues\"/>"
         "</MiningSchema><Node score=\"1\"><True/></Node></TreeModel></PMML>",
-        "MiningField outliers 'asMissingValues' is not supported");
+        "outliers 'asMissingValues' needs lowValue or highValue");
+    expect_error_str(
+        PMML_HEAD(TARGET_CONTINUOUS)
+        "<TreeModel functionName=\"regression\"><MiningSchema>"
+        "<MiningField name=\"a\" outliers=\"clamp\"/>"
+        "</MiningSchema><Node score=\"1\"><True/></Node></TreeModel></PMML>",
+        "MiningField outliers 'clamp' is not supported");
     expect_error_str(
         "<PMML><DataDictionary>"
         "<DataField name=\"a\" optype=\"continuous\">"
-        "<Interval closure=\"closedClosed\" leftMargin=\"0\"/></DataField>"
+        "<Interval leftMargin=\"0\"/></DataField>"
         "</DataDictionary><TreeModel functionName=\"regression\">"
         "<MiningSchema><MiningField name=\"a\"/></MiningSchema>"
         "<Node score=\"1\"><True/></Node></TreeModel></PMML>",
-        "DataField 'a' declares Interval");
+        "Interval has no closure attribute");
 }
 
 /* A regression tree of n Nodes, each the only child of the one before;
@@ -227,7 +234,12 @@ static void test_nothing_on_stderr(void **state) {
     static const char *const docs[] = {
         billion_laughs, external_entity, external_dtd, "<PMML>&lol;</PMML>",
         "<PMML><Header></PMML>", "<?xml version=\"9.0\"?><PMML/>",
-        "<PMML xmlns:x=\"a\" x:y=\"1\" x:y=\"2\"/>", good_doc};
+        "<PMML xmlns:x=\"a\" x:y=\"1\" x:y=\"2\"/>",
+        /* bytes EUC-JP cannot decode: libxml2's encoding layer reports
+         * outside any parser context */
+        "<?xml version=\"1.0\" encoding=\"EUC-JP\"?>"
+        "<PMML a=\"\xff\xfe\x80\x81\"></PMML>",
+        good_doc};
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
         ms_error err;
         model_free(load_str(docs[i], &err));

@@ -20,32 +20,6 @@
 
 #define U NAN
 
-static model *must_load(const char *doc) {
-    ms_error err;
-    model *m = load_str(doc, &err);
-    if (!m) fail_msg("load failed: %s", err.msg);
-    return m;
-}
-
-static double value_of(const model *m, double a, double b, double c) {
-    ms_error err;
-    model_output out = {0};
-    if (score3(m, a, b, c, &out, &err) < 0) fail_msg("score: %s", err.msg);
-    return out.value;
-}
-
-static void expect_rejected(const char *doc, const char *needle) {
-    ms_error err;
-    model *m = load_str(doc, &err);
-    if (m) {
-        model_free(m);
-        fail_msg("document loaded, expected an error containing \"%s\"",
-                 needle);
-    }
-    if (!strstr(err.msg, needle))
-        fail_msg("expected \"%s\" in error \"%s\"", needle, err.msg);
-}
-
 /* ---- RegressionModel classification ---------------------------------- */
 
 /* Two tables: yes = 1 + 2a, no = 1. */

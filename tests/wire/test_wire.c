@@ -76,6 +76,78 @@ static void wine_rejects_garbage(void **state) {
     (void)len;
 }
 
+/* The hand-written decoder against protobuf-c's, on messages protobuf-c
+ * accepts and on every prefix of them: same verdict, same values. */
+static void check_against_protobuf_c(const uint8_t *buf, size_t len) {
+    record rec;
+    ms_error err;
+    int ours = wire_decode_wine(buf, len, &rec, &err);
+    Modelserving__WineRecord *msg = modelserving__wine_record__unpack(NULL, len, buf);
+    size_t type_len = msg ? strlen(msg->datatype) : 0;
+    int theirs = msg && type_len > 0 && type_len < RECORD_MAX_DATA_TYPE ? 0 : -1;
+    assert_int_equal(ours, theirs);
+    if (ours == 0) {
+        assert_string_equal(rec.data_type, msg->datatype);
+        const double want[11] = {msg->fixed_acidity, msg->volatile_acidity,
+                                 msg->citric_acid, msg->residual_sugar,
+                                 msg->chlorides, msg->free_sulfur_dioxide,
+                                 msg->total_sulfur_dioxide, msg->density,
+                                 msg->ph, msg->sulphates, msg->alcohol};
+        assert_memory_equal(rec.features, want, sizeof want);
+    }
+    if (msg) modelserving__wine_record__free_unpacked(msg, NULL);
+}
+
+static void wine_decoder_agrees_with_protobuf_c(void **state) {
+    (void)state;
+    uint8_t buf[512];
+    size_t n = 0;
+    /* dataType first, features in reverse order, pH twice (the last one
+     * counts), and unknown fields of every wire type in between. */
+    buf[n++] = 0x62; buf[n++] = 3; memcpy(buf + n, "red", 3); n += 3;
+    const uint8_t unknown[] = {
+        0x68, 0x96, 0x01,                         /* field 13, varint 150 */
+        0x71, 1, 2, 3, 4, 5, 6, 7, 8,             /* field 14, fixed64 */
+        0x7a, 2, 'h', 'i',                        /* field 15, bytes */
+        0x85, 0x01, 9, 9, 9, 9,                   /* field 16, fixed32 */
+    };
+    for (int f = 11; f >= 1; f--) {
+        buf[n++] = (uint8_t)(f << 3 | 1);
+        memcpy(buf + n, &wine_row[f - 1], 8);
+        n += 8;
+        if (f == 6) {
+            memcpy(buf + n, unknown, sizeof unknown);
+            n += sizeof unknown;
+        }
+    }
+    const double ph = 3.25;
+    buf[n++] = 9 << 3 | 1;
+    memcpy(buf + n, &ph, 8);
+    n += 8;
+    for (size_t len = 0; len <= n; len++) check_against_protobuf_c(buf, len);
+    record rec;
+    ms_error err;
+    assert_int_equal(wire_decode_wine(buf, n, &rec, &err), 0);
+    assert_true(rec.features[8] == 3.25);
+
+    /* A known field of the wrong wire type; a group; field number 0
+     * (skipped as unknown, as protobuf-c does). */
+    const uint8_t wrong_type[] = {0x08, 0x01, 0x62, 1, 'w'};
+    const uint8_t group[] = {0x62, 1, 'w', 0x6b, 0x6c};
+    const uint8_t field_zero[] = {0x62, 1, 'w', 0x00, 0x00};
+    check_against_protobuf_c(wrong_type, sizeof wrong_type);
+    check_against_protobuf_c(group, sizeof group);
+    check_against_protobuf_c(field_zero, sizeof field_zero);
+    assert_int_equal(wire_decode_wine(wrong_type, sizeof wrong_type, &rec, &err), -1);
+
+    /* A dataType of 63 bytes fits; 64 does not. */
+    uint8_t longer[80] = {0x62, 63};
+    memset(longer + 2, 'x', 64);
+    check_against_protobuf_c(longer, 65);
+    longer[1] = 64;
+    check_against_protobuf_c(longer, 66);
+}
+
 static void model_round_trip_by_value_and_reference(void **state) {
     (void)state;
     uint8_t *msg;
@@ -276,6 +348,7 @@ int main(void) {
         cmocka_unit_test(wine_decodes_seed_bytes),
         cmocka_unit_test(wine_encodes_seed_bytes),
         cmocka_unit_test(wine_rejects_garbage),
+        cmocka_unit_test(wine_decoder_agrees_with_protobuf_c),
         cmocka_unit_test(model_round_trip_by_value_and_reference),
         cmocka_unit_test(model_rejects_incomplete),
         cmocka_unit_test(result_round_trip),

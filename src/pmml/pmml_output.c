@@ -1,0 +1,202 @@
+/*
+ * pmml_output.c - the Output element of the top-level model: its
+ * OutputFields compiled at load and computed after each prediction.
+ *
+ * Supported features: predictedValue (the prediction: a classifier's
+ * label, or the number), predictedDisplayValue (the same, or the
+ * TargetValue displayValue of the predicted class), probability (of the
+ * class named by value, else of the predicted class), transformedValue (an
+ * expression, which may read inputs, derived fields and the OutputFields
+ * before it), entityId (a TreeModel's deciding Node's id, a
+ * ClusteringModel's cluster id), and for a ClusteringModel clusterId (its
+ * 1-based position) and affinity (the distance or similarity to the
+ * cluster named by value, else to the predicted one). Every other feature
+ * (decision, reasonCode, confidence, residual, ...) and segmentId are
+ * rejected at load with the field's name and line.
+ *
+ * Each OutputField gets a slot in the scoring buffer (after the derived
+ * fields), so a later transformedValue reads it with an ordinary
+ * FieldRef. Outputs are computed only when the caller asks for them.
+ */
+#include "pmml/pmml_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum feature { F_PREDICTED, F_DISPLAY, F_PROBABILITY, F_TRANSFORMED,
+               F_ENTITY_ID, F_CLUSTER_ID, F_AFFINITY };
+static const char *const features[] = {
+    "predictedValue", "predictedDisplayValue", "probability",
+    "transformedValue", "entityId", "clusterId", "affinity", NULL};
+
+static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
+                         const xmlNode *el, const model *m,
+                         const xmlNode *model_el, size_t *nhigh) {
+    int clustering = pmml_is(model_el, "ClusteringModel");
+    int tree = pmml_is(model_el, "TreeModel");
+    pmml_outfield f = {.class_index = -1};
+    const char *name = pmml_attr_req(ctx, el, "name");
+    int feature;
+    if (!name || pmml_attr_enum(ctx, el, "feature", features, F_PREDICTED,
+                                &feature) < 0)
+        return -1;
+    f.feature = feature;
+    if (pmml_attr(ctx, el, "segmentId"))
+        return pmml_fail(ctx, el, "OutputField '%s': segmentId is not "
+                                  "supported", name);
+    if ((feature == F_CLUSTER_ID || feature == F_AFFINITY) && !clustering)
+        return pmml_fail(ctx, el, "OutputField '%s': %s is supported for "
+                                  "ClusteringModel only", name,
+                         features[feature]);
+    if (feature == F_ENTITY_ID && !clustering && !tree)
+        return pmml_fail(ctx, el, "OutputField '%s': entityId is supported "
+                                  "for ClusteringModel and TreeModel only",
+                         name);
+    f.tree_entity = feature == F_ENTITY_ID && tree;
+    if (feature == F_PROBABILITY || feature == F_AFFINITY) {
+        const char *value = pmml_attr(ctx, el, "value");
+        if (m->nclasses == 0)
+            return pmml_fail(ctx, el, "OutputField '%s': probability of a "
+                                      "model that is not a classifier", name);
+        for (size_t i = 0; value && i < m->nclasses; i++)
+            if (strcmp(m->class_labels[i], value) == 0) f.class_index = (int)i;
+        if (value && f.class_index < 0)
+            return pmml_fail(ctx, el, "OutputField '%s': '%s' is not a class "
+                                      "of the model", name, value);
+    }
+    if (feature == F_TRANSFORMED) {
+        const xmlNode *expr = pmml_elem(el->children);
+        if (!expr)
+            return pmml_fail(ctx, el, "OutputField '%s' (transformedValue) "
+                                      "has no expression", name);
+        if (pmml_expr_compile(ctx, e, expr, &f.root) < 0) return -1;
+    } else if (pmml_elem(el->children)) {
+        return pmml_unsupported(ctx, pmml_elem(el->children));
+    }
+    for (size_t i = 0; i < ctx->nfields; i++)
+        if (strcmp(ctx->fields[i].name, name) == 0)
+            return pmml_fail(ctx, el, "OutputField '%s' has the name of a "
+                                      "field already defined", name);
+    f.slot = (int32_t)(PMML_DERIVED_BASE + (*nhigh)++);
+    char *copy = strdup(name);
+    if (!copy ||
+        pmml_grow(ctx, (void **)&o->fields, &o->cap, o->n + 1,
+                  sizeof *o->fields) < 0 ||
+        pmml_grow(ctx, (void **)&o->names, &o->capnames, o->n + 1,
+                  sizeof *o->names) < 0 ||
+        pmml_grow(ctx, (void **)&ctx->fields, &ctx->nfields_cap,
+                  ctx->nfields + 1, sizeof *ctx->fields) < 0) {
+        free(copy);
+        ctx->oom = 1;
+        return pmml_fail(ctx, el, "out of memory");
+    }
+    o->names[o->n] = copy;
+    o->fields[o->n++] = f;
+    ctx->fields[ctx->nfields++] = (pmml_field){
+        .name = name, .slot = f.slot, .line = (int)xmlGetLineNo(el),
+        .derived = 1, .output = 1};
+    return 0;
+}
+
+/* The Targets' TargetValue displayValues, per class of m. */
+static int read_display(pmml_ctx *ctx, pmml_outputs *o, const model *m,
+                        const xmlNode *model_el) {
+    const xmlNode *target = NULL;
+    for (const xmlNode *c = pmml_elem(model_el->children); c && !target;
+         c = pmml_elem(c->next))
+        if (pmml_is(c, "Targets")) target = pmml_elem(c->children);
+    if (!target || m->nclasses == 0) return 0;
+    o->display = calloc(m->nclasses, sizeof *o->display);
+    if (!o->display) {
+        ctx->oom = 1;
+        return pmml_fail(ctx, target, "out of memory");
+    }
+    o->ndisplay = m->nclasses;
+    for (const xmlNode *v = pmml_elem(target->children); v;
+         v = pmml_elem(v->next)) {
+        const char *label = pmml_attr(ctx, v, "value");
+        const char *shown = pmml_attr(ctx, v, "displayValue");
+        for (size_t i = 0; label && shown && i < m->nclasses; i++) {
+            if (strcmp(m->class_labels[i], label) != 0 || o->display[i])
+                continue;
+            if (!(o->display[i] = strdup(shown))) {
+                ctx->oom = 1;
+                return pmml_fail(ctx, v, "out of memory");
+            }
+        }
+    }
+    return 0;
+}
+
+int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
+                        const xmlNode *output, const model *m,
+                        const xmlNode *model_el, size_t *nhigh) {
+    if (read_display(ctx, o, m, model_el) < 0) return -1;
+    for (const xmlNode *c = pmml_elem(output->children); c;
+         c = pmml_elem(c->next)) {
+        if (!pmml_is(c, "OutputField")) return pmml_unsupported(ctx, c);
+        if (compile_field(ctx, o, e, c, m, model_el, nhigh) < 0) return -1;
+    }
+    return 0;
+}
+
+void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
+                      const model *m, const model *inner, double *buf,
+                      model_output *out) {
+    int invalid = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        const pmml_outfield *f = &o->fields[i];
+        const char *s = NULL;
+        double v;
+        int label = out->label_index;
+        switch (f->feature) {
+        case F_PROBABILITY:
+            v = out->probabilities[f->class_index >= 0 ? f->class_index
+                                                       : label];
+            break;
+        case F_TRANSFORMED:
+            /* An invalid result has no value; it must not fail the
+             * prediction it describes. */
+            v = pmml_expr_eval(e, f->root, buf, &invalid);
+            break;
+        case F_CLUSTER_ID: v = label + 1; break;
+        case F_ENTITY_ID:
+            if (!f->tree_entity) goto predicted;   /* a cluster's id */
+            s = pmml_tree_entity(inner, buf);
+            if (!s || pmml_parse_double(s, &v) < 0) v = NAN;
+            break;
+        case F_AFFINITY:
+            v = pmml_cluster_measure(inner, buf, (size_t)(
+                f->class_index >= 0 ? f->class_index : label));
+            break;
+        case F_DISPLAY:
+            if (label >= 0 && o->display && o->display[label]) {
+                s = o->display[label];
+                if (pmml_parse_double(s, &v) < 0) v = NAN;
+                break;
+            }
+            goto predicted;
+        default:            /* predicted value */
+        predicted:
+            if (label >= 0) {
+                s = m->class_labels[label];
+                if (pmml_parse_double(s, &v) < 0) v = NAN;
+            } else {
+                v = out->value;
+            }
+        }
+        buf[f->slot] = v;
+        out->outputs[i] = v;
+        if (out->output_strings) out->output_strings[i] = s;
+    }
+}
+
+void pmml_outputs_free(pmml_outputs *o) {
+    for (size_t i = 0; i < o->ndisplay; i++) free(o->display[i]);
+    free(o->display);
+    for (size_t i = 0; i < o->n; i++) free(o->names[i]);
+    free(o->names);
+    free(o->fields);
+    memset(o, 0, sizeof *o);
+}
