@@ -25,7 +25,9 @@ from kafka import KafkaProducer
 SECRET = "s3cr3t-" + secrets.token_hex(8)
 KEY_SECRET = "k3y-" + secrets.token_hex(8)
 PATHS = ["/stats", "/stats?dataType=wine", "/metrics", "/health/live",
-         "/health/ready", "/models", "/nonexistent", "/"]
+         "/health/ready", "/models", "/state/instances", "/state/modelStore/value",
+         "/api/overview", "/v2", "/v2/health/ready", "/v2/models/lin", "/",
+         "/nonexistent"]
 
 demo = h.demo_data()
 broker = h.start_broker()
