@@ -21,7 +21,8 @@ out=$build/valgrind
 mkdir -p "$out"
 # Definite leaks only: librdkafka, libxml2 and libcurl keep process-wide
 # state until exit by design ("still reachable").
-vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+vg=(valgrind --error-exitcode=99 --suppressions="$PWD/scripts/valgrind.supp"
+    --leak-check=full --errors-for-leak-kinds=definite
     --show-leak-kinds=definite --track-origins=yes --quiet)
 status=0
 for t in "$build"/test_*; do
