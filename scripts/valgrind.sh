@@ -24,10 +24,15 @@ mkdir -p "$out"
 vg=(valgrind --error-exitcode=99 --suppressions="$PWD/scripts/valgrind.supp"
     --leak-check=full --errors-for-leak-kinds=definite
     --show-leak-kinds=definite --track-origins=yes --quiet)
+# test_store's race test runs 2,000 RCU swaps against four spinning
+# readers, which valgrind's one-thread-at-a-time scheduling stretches past
+# ten minutes; the ASan build runs it instead. VALGRIND_SKIP overrides.
+skip=" ${VALGRIND_SKIP-test_store} "
 status=0
 for t in "$build"/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
+  case "$skip" in *" $name "*) echo "valgrind unit $name: not run (VALGRIND_SKIP)"; continue ;; esac
   if MS_SHARED_DATA=${MS_SHARED_DATA:-../shared/data} MS_SOURCE_DIR=$PWD \
        "${vg[@]}" --log-file="$out/$name.%p.log" "$t" >"$out/$name.out" 2>&1; then
     echo "valgrind unit $name: clean"
