@@ -16,10 +16,15 @@
  * and 0. String values, string and date functions cannot be represented
  * and are rejected at load. Apply follows PMML 4.4: when an argument is
  * missing the result is mapMissingTo (or missing), except for the
- * functions that look at missingness (isMissing, isNotMissing, if);
+ * functions that look at missingness (isMissing, isNotMissing, if,
+ * isValid, isNotValid);
  * a result that is not a number (ln(-1), x/0) is invalid and handled by
  * invalidValueTreatment (returnInvalid fails the record, asMissing makes
  * it missing); a missing result becomes defaultValue when there is one.
+ * isValid and isNotValid take a field and judge the value the model sees
+ * (after its MiningField treatments) by the field's DataField
+ * declarations, with pmml_prep.c's rules; a missing value is neither
+ * valid nor invalid, so both are false for it, as in JPMML.
  */
 #include "pmml/pmml_internal.h"
 
@@ -41,7 +46,8 @@ enum fn {
     F_TANH, F_ERF, F_STD_NORMAL_CDF, F_STD_NORMAL_PDF, F_NORMAL_CDF,
     F_NORMAL_PDF, F_EQUAL, F_NOT_EQUAL, F_LESS_THAN, F_LESS_OR_EQUAL,
     F_GREATER_THAN, F_GREATER_OR_EQUAL, F_AND, F_OR, F_NOT, F_IS_IN,
-    F_IS_NOT_IN, F_IF, F_IS_MISSING, F_IS_NOT_MISSING
+    F_IS_NOT_IN, F_IF, F_IS_MISSING, F_IS_NOT_MISSING, F_IS_VALID,
+    F_IS_NOT_VALID
 };
 
 static const struct {
@@ -73,6 +79,7 @@ static const struct {
     {"isIn", F_IS_IN, 2, -1}, {"isNotIn", F_IS_NOT_IN, 2, -1},
     {"if", F_IF, 2, 3}, {"isMissing", F_IS_MISSING, 1, 1},
     {"isNotMissing", F_IS_NOT_MISSING, 1, 1},
+    {"isValid", F_IS_VALID, 1, 1}, {"isNotValid", F_IS_NOT_VALID, 1, 1},
 };
 #define NFUNCTIONS (sizeof functions / sizeof *functions)
 
@@ -178,6 +185,19 @@ static double apply(int fn, double *v, int n) {
     }
 }
 
+/* isValid / isNotValid of the field in nd->slot; naux 0: the field
+ * declares nothing, every value is valid. */
+static double eval_validity(const pmml_exprs *e, const pmml_enode *nd,
+                            const double *x) {
+    double v = x[nd->slot];
+    int missing = 0;
+    if (isnan(v)) return 0;
+    int valid = !nd->naux ||
+                pmml_prep_is_valid(e, &e->checks[nd->aux], v, &missing);
+    if (missing) return 0;
+    return valid == (nd->fn == F_IS_VALID);
+}
+
 static double eval_apply(const pmml_exprs *e, const pmml_enode *nd,
                          const double *x, int *invalid) {
     const uint32_t *kids = e->kids + nd->first;
@@ -191,6 +211,8 @@ static double eval_apply(const pmml_exprs *e, const pmml_enode *nd,
     }
     if (nd->fn == F_IS_MISSING || nd->fn == F_IS_NOT_MISSING)
         return isnan(eval(e, kids[0], x, invalid)) == (nd->fn == F_IS_MISSING);
+    if (nd->fn == F_IS_VALID || nd->fn == F_IS_NOT_VALID)
+        return eval_validity(e, nd, x);
     for (int i = 0; i < n; i++) {
         v[i] = eval(e, kids[i], x, invalid);
         if (isnan(v[i])) return nd->missing_to;
@@ -253,6 +275,8 @@ void pmml_exprs_free(pmml_exprs *e) {
     free(e->nodes);
     free(e->kids);
     free(e->data.v);
+    free(e->rules);
+    free(e->checks);
     memset(e, 0, sizeof *e);
 }
 
@@ -528,6 +552,26 @@ static int lookup_builtin(pmml_ctx *ctx, const xmlNode *el, const char *name,
                               "built-in nor a DefineFunction)", name);
 }
 
+/* isValid / isNotValid judge a field's value: the argument must be one
+ * (arg is its node); nd gets the field's declarations. */
+static int bind_validity(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
+                         const char *name, const pmml_enode *arg,
+                         pmml_enode *nd) {
+    pmml_validity vd;
+    if (arg->op != E_FIELD)
+        return pmml_fail(ctx, el, "function '%s' takes a field (a "
+                                  "FieldRef), not an expression", name);
+    nd->slot = arg->slot;
+    if (!pmml_prep_validity(ctx, arg->slot, &vd)) return 0;
+    if (pmml_grow(ctx, (void **)&e->checks, &e->capchecks, e->nchecks + 1,
+                  sizeof *e->checks) < 0)
+        return -1;
+    e->checks[e->nchecks] = vd;
+    nd->aux = (uint32_t)e->nchecks++;
+    nd->naux = 1;
+    return 0;
+}
+
 static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                          const scope *sc, uint32_t *out) {
     static const char *const treatments[] = {"returnInvalid", "asIs",
@@ -564,6 +608,9 @@ static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
     int index = 0;
     if (lookup_builtin(ctx, el, name, n, &index) < 0) return -1;
     nd.fn = (uint16_t)functions[index].fn;
+    if ((nd.fn == F_IS_VALID || nd.fn == F_IS_NOT_VALID) &&
+        bind_validity(ctx, e, el, name, &e->nodes[args[0]], &nd) < 0)
+        return -1;
     if (pmml_grow(ctx, (void **)&e->kids, &e->capkids, e->nkids + n,
                   sizeof *e->kids) < 0)
         return -1;

@@ -291,6 +291,25 @@ typedef struct pmml_enode {
     double dflt;            /* defaultValue, NaN when none */
 } pmml_enode;
 
+/* One validity declaration of a DataField: a Value (valid, invalid or
+ * missing; the value in lo) or an Interval (closure bit 1: left end
+ * closed, bit 0: right end closed). */
+enum { PMML_RULE_VALID, PMML_RULE_INVALID, PMML_RULE_MISSING,
+       PMML_RULE_INTERVAL };
+typedef struct pmml_rule {
+    int kind;
+    int closure;
+    double lo, hi;
+} pmml_rule;
+
+/* What decides the validity of one field: its rules, rules[first ..
+ * first + count) of the model's pmml_exprs. */
+typedef struct pmml_validity {
+    uint32_t first, count;
+    uint8_t restrict_values;    /* valid Values listed: others are invalid */
+    uint8_t has_intervals;      /* continuous: only the Intervals are valid */
+} pmml_validity;
+
 /* The expressions of one model, nodes in evaluation order. */
 typedef struct pmml_exprs {
     pmml_enode *nodes;
@@ -300,6 +319,10 @@ typedef struct pmml_exprs {
     pmml_values data;
     pmml_normcont *norms;
     size_t nnorms, capnorms;
+    pmml_rule *rules;       /* the model's fields' validity declarations */
+    size_t nrules, caprules;
+    pmml_validity *checks;  /* what isValid / isNotValid nodes test (aux) */
+    size_t nchecks, capchecks;
 } pmml_exprs;
 
 /* Compiles expression element el (Constant, FieldRef, NormContinuous,
@@ -378,6 +401,16 @@ int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets);
 /* Compiles DerivedField df into the model's preparation, giving it the
  * next derived slot and adding it to ctx->fields. */
 int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot);
+
+/* Whether non-missing value v is valid by the declarations of field vd
+ * (rules in e); *missing is set when a Value declares it missing. */
+int pmml_prep_is_valid(const pmml_exprs *e, const pmml_validity *vd,
+                       double v, int *missing);
+
+/* The validity declarations of the model's active field in slot, copied
+ * to *out; 0 when it has none (then every non-missing value is valid). */
+int pmml_prep_validity(const pmml_ctx *ctx, int32_t slot,
+                       pmml_validity *out);
 
 /* Wraps the compiled model m in its preparation (or returns m as it is
  * when there is nothing to do) and ends ctx->prep. NULL on failure (m is
