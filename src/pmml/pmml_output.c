@@ -7,11 +7,12 @@
  * TargetValue displayValue of the predicted class), probability (of the
  * class named by value, else of the predicted class), transformedValue (an
  * expression, which may read inputs, derived fields and the OutputFields
- * before it), entityId (a TreeModel's deciding Node's id, a
+ * before it), decision (the same, as JPMML computes it; its Decisions
+ * element only lists the possible values), entityId (a TreeModel's deciding Node's id, a
  * ClusteringModel's cluster id), and for a ClusteringModel clusterId (its
  * 1-based position) and affinity (the distance or similarity to the
  * cluster named by value, else to the predicted one). Every other feature
- * (decision, reasonCode, confidence, residual, ...) and segmentId are
+ * (reasonCode, confidence, residual, ...) and segmentId are
  * rejected at load with the field's name and line.
  *
  * Each OutputField gets a slot in the scoring buffer (after the derived
@@ -25,10 +26,45 @@
 #include <string.h>
 
 enum feature { F_PREDICTED, F_DISPLAY, F_PROBABILITY, F_TRANSFORMED,
-               F_ENTITY_ID, F_CLUSTER_ID, F_AFFINITY };
+               F_ENTITY_ID, F_CLUSTER_ID, F_AFFINITY, F_DECISION };
 static const char *const features[] = {
     "predictedValue", "predictedDisplayValue", "probability",
-    "transformedValue", "entityId", "clusterId", "affinity", NULL};
+    "transformedValue", "entityId", "clusterId", "affinity", "decision",
+    NULL};
+
+/* A decision's Decisions element only lists the values its expression
+ * may take (for people reading the document); each must be a number,
+ * as the expression's are. */
+static int check_decisions(pmml_ctx *ctx, const xmlNode *el) {
+    for (const xmlNode *d = pmml_elem(el->children); d; d = pmml_elem(d->next)) {
+        const char *v;
+        double ignored;
+        if (!pmml_is(d, "Decision")) return pmml_unsupported(ctx, d);
+        if (!(v = pmml_attr_req(ctx, d, "value"))) return -1;
+        if (pmml_parse_double(v, &ignored) < 0)
+            return pmml_fail(ctx, d, "Decision value '%s' is not a number "
+                                     "(records carry numbers only)", v);
+    }
+    return 0;
+}
+
+/* The expression of a transformedValue or decision, after the
+ * Decisions element a decision may have. */
+static int compile_expression(pmml_ctx *ctx, pmml_exprs *e,
+                              const xmlNode *el, const char *name,
+                              int feature, uint32_t *root) {
+    const xmlNode *expr = pmml_elem(el->children);
+    if (feature == F_DECISION && pmml_is(expr, "Decisions")) {
+        if (check_decisions(ctx, expr) < 0) return -1;
+        expr = pmml_elem(expr->next);
+    }
+    if (!expr)
+        return pmml_fail(ctx, el, "OutputField '%s' (%s) has no expression",
+                         name, features[feature]);
+    if (pmml_elem(expr->next))
+        return pmml_unsupported(ctx, pmml_elem(expr->next));
+    return pmml_expr_compile(ctx, e, expr, root);
+}
 
 static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
                          const xmlNode *el, const model *m,
@@ -65,12 +101,9 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
             return pmml_fail(ctx, el, "OutputField '%s': '%s' is not a class "
                                       "of the model", name, value);
     }
-    if (feature == F_TRANSFORMED) {
-        const xmlNode *expr = pmml_elem(el->children);
-        if (!expr)
-            return pmml_fail(ctx, el, "OutputField '%s' (transformedValue) "
-                                      "has no expression", name);
-        if (pmml_expr_compile(ctx, e, expr, &f.root) < 0) return -1;
+    if (feature == F_TRANSFORMED || feature == F_DECISION) {
+        if (compile_expression(ctx, e, el, name, feature, &f.root) < 0)
+            return -1;
     } else if (pmml_elem(el->children)) {
         return pmml_unsupported(ctx, pmml_elem(el->children));
     }
@@ -156,6 +189,7 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
                                                        : label];
             break;
         case F_TRANSFORMED:
+        case F_DECISION:
             /* An invalid result has no value; it must not fail the
              * prediction it describes. */
             v = pmml_expr_eval(e, f->root, buf, &invalid);

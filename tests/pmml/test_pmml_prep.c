@@ -396,8 +396,8 @@ static void test_outputs(void **state) {
     model_free(m);
 
     expect_rejected(CLASSIFIER_OUTPUT("<OutputField name=\"d\" "
-                                      "feature=\"decision\"/>"),
-                    "OutputField feature 'decision' is not supported");
+                                      "feature=\"standardError\"/>"),
+                    "OutputField feature 'standardError' is not supported");
     expect_rejected(CLASSIFIER_OUTPUT("<OutputField name=\"d\" "
                                       "feature=\"probability\" "
                                       "value=\"maybe\"/>"),
