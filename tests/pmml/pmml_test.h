@@ -99,6 +99,27 @@ static inline void expect_rejected(const char *doc, const char *needle) {
         fail_msg("expected \"%s\" in error \"%s\"", needle, err.msg);
 }
 
+/* y = d, where d is the derived field EXPR; DICT is the
+ * TransformationDictionary's content. */
+#define DERIVE_IN(DICT, EXPR)                                              \
+    PMML_HEAD(TARGET_CONTINUOUS)                                           \
+    "<TransformationDictionary>" DICT "</TransformationDictionary>\n"      \
+    "<RegressionModel functionName=\"regression\">" MINING_SCHEMA          \
+    "<LocalTransformations><DerivedField name=\"d\" optype=\"continuous\" " \
+    "dataType=\"double\">\n" EXPR "\n</DerivedField></LocalTransformations>" \
+    "<RegressionTable intercept=\"0\"><NumericPredictor name=\"d\" "       \
+    "coefficient=\"1\"/></RegressionTable></RegressionModel></PMML>\n"
+#define DERIVE(EXPR) DERIVE_IN("", EXPR)
+
+/* The derived field of DERIVE document doc for record (a, b, c). */
+static inline double derived(const char *doc, double a, double b,
+                             double c) {
+    model *m = must_load(doc);
+    double v = value_of(m, a, b, c);
+    model_free(m);
+    return v;
+}
+
 /* 1-based line of the first occurrence of needle in doc, for checking the
  * "PMML line N:" of error messages. */
 static inline int line_of(const char *doc, const char *needle) {
