@@ -341,6 +341,10 @@ void pmml_exprs_free(pmml_exprs *e);
  * m, or NULL (no id, no single node, no prediction). */
 const char *pmml_tree_entity(const model *m, const double *x);
 
+/* pmml_tree.c: the ScoreDistribution confidence of class cls at the Node
+ * that decides for x in TreeModel m; NaN when it gives none. */
+double pmml_tree_confidence(const model *m, const double *x, int cls);
+
 /* pmml_cluster.c: the distance (or similarity) of record x to cluster
  * number cluster of ClusteringModel m; NaN when it has none. */
 double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
@@ -352,6 +356,7 @@ typedef struct pmml_outfield {
     int class_index;        /* probability, affinity: the class, -1 the
                                predicted one */
     int tree_entity;        /* entityId of a TreeModel: its Node's id */
+    int32_t target_slot;    /* residual: where the record has the target */
     uint32_t root;          /* transformedValue: its expression */
     int32_t slot;           /* where later expressions read it */
 } pmml_outfield;

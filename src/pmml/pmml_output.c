@@ -8,11 +8,15 @@
  * class named by value, else of the predicted class), transformedValue (an
  * expression, which may read inputs, derived fields and the OutputFields
  * before it), decision (the same, as JPMML computes it; its Decisions
- * element only lists the possible values), entityId (a TreeModel's deciding Node's id, a
+ * element only lists the possible values), confidence (a classification
+ * TreeModel's ScoreDistribution confidence of the class named by value,
+ * else of the predicted one, at the deciding Node), residual (actual
+ * minus predicted, for a classifier 1 or 0 minus the predicted class's
+ * probability; the records must carry the target), entityId (a TreeModel's deciding Node's id, a
  * ClusteringModel's cluster id), and for a ClusteringModel clusterId (its
  * 1-based position) and affinity (the distance or similarity to the
  * cluster named by value, else to the predicted one). Every other feature
- * (reasonCode, confidence, residual, ...) and segmentId are
+ * (reasonCode, standardError, ...) and segmentId are
  * rejected at load with the field's name and line.
  *
  * Each OutputField gets a slot in the scoring buffer (after the derived
@@ -26,11 +30,12 @@
 #include <string.h>
 
 enum feature { F_PREDICTED, F_DISPLAY, F_PROBABILITY, F_TRANSFORMED,
-               F_ENTITY_ID, F_CLUSTER_ID, F_AFFINITY, F_DECISION };
+               F_ENTITY_ID, F_CLUSTER_ID, F_AFFINITY, F_DECISION,
+               F_CONFIDENCE, F_RESIDUAL };
 static const char *const features[] = {
     "predictedValue", "predictedDisplayValue", "probability",
     "transformedValue", "entityId", "clusterId", "affinity", "decision",
-    NULL};
+    "confidence", "residual", NULL};
 
 /* A decision's Decisions element only lists the values its expression
  * may take (for people reading the document); each must be a number,
@@ -66,6 +71,54 @@ static int compile_expression(pmml_ctx *ctx, pmml_exprs *e,
     return pmml_expr_compile(ctx, e, expr, root);
 }
 
+/* confidence: a classification TreeModel's ScoreDistribution confidence
+ * at the deciding Node (JPMML blends them under weightedConfidence and
+ * aggregateNodes; we do not). */
+static int check_confidence(pmml_ctx *ctx, const xmlNode *el,
+                            const char *name, const model *m,
+                            const xmlNode *model_el) {
+    const char *strategy = pmml_attr(ctx, model_el, "missingValueStrategy");
+    if (!pmml_is(model_el, "TreeModel") || m->nclasses == 0)
+        return pmml_fail(ctx, el, "OutputField '%s': confidence is supported "
+                                  "for classification TreeModel only", name);
+    if (strategy && (strcmp(strategy, "weightedConfidence") == 0 ||
+                     strcmp(strategy, "aggregateNodes") == 0))
+        return pmml_fail(ctx, el, "OutputField '%s': confidence with "
+                                  "missingValueStrategy '%s' is not "
+                                  "supported", name, strategy);
+    return 0;
+}
+
+/* residual: the record must carry the target's actual value. */
+static int bind_target(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                       pmml_outfield *f) {
+    if (!ctx->target)
+        return pmml_fail(ctx, el, "OutputField '%s': residual of a model "
+                                  "without a target field", name);
+    f->target_slot = ms_schema_slot(ctx->schema, ctx->target);
+    if (f->target_slot < 0)
+        return pmml_fail(ctx, el, "OutputField '%s': residual needs the "
+                                  "target '%s' in the records, and data "
+                                  "type '%s' has no such field", name,
+                         ctx->target, ctx->schema->data_type
+                                          ? ctx->schema->data_type : "?");
+    return 0;
+}
+
+/* Actual minus predicted for a regression; for a classifier (1 if the
+ * actual class is the predicted one, else 0) minus the predicted class's
+ * probability, as JPMML computes it. Missing when the record has no
+ * actual value. */
+static double residual(const model *m, const double *buf,
+                       const pmml_outfield *f, const model_output *out) {
+    double actual = buf[f->target_slot], label;
+    if (isnan(actual)) return NAN;
+    if (out->label_index < 0) return actual - out->value;
+    if (pmml_parse_double(m->class_labels[out->label_index], &label) < 0)
+        label = NAN;
+    return (label == actual) - out->probabilities[out->label_index];
+}
+
 static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
                          const xmlNode *el, const model *m,
                          const xmlNode *model_el, size_t *nhigh) {
@@ -90,7 +143,13 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
                                   "for ClusteringModel and TreeModel only",
                          name);
     f.tree_entity = feature == F_ENTITY_ID && tree;
-    if (feature == F_PROBABILITY || feature == F_AFFINITY) {
+    if (feature == F_CONFIDENCE && check_confidence(ctx, el, name, m,
+                                                    model_el) < 0)
+        return -1;
+    if (feature == F_RESIDUAL && bind_target(ctx, el, name, &f) < 0)
+        return -1;
+    if (feature == F_PROBABILITY || feature == F_AFFINITY ||
+        feature == F_CONFIDENCE) {
         const char *value = pmml_attr(ctx, el, "value");
         if (m->nclasses == 0)
             return pmml_fail(ctx, el, "OutputField '%s': probability of a "
@@ -195,6 +254,11 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
             v = pmml_expr_eval(e, f->root, buf, &invalid);
             break;
         case F_CLUSTER_ID: v = label + 1; break;
+        case F_CONFIDENCE:
+            v = pmml_tree_confidence(inner, buf, f->class_index >= 0
+                                                     ? f->class_index : label);
+            break;
+        case F_RESIDUAL: v = residual(m, buf, f, out); break;
         case F_ENTITY_ID:
             if (!f->tree_entity) goto predicted;   /* a cluster's id */
             s = pmml_tree_entity(inner, buf);
