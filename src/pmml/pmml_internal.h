@@ -345,6 +345,15 @@ const char *pmml_tree_entity(const model *m, const double *x);
  * that decides for x in TreeModel m; NaN when it gives none. */
 double pmml_tree_confidence(const model *m, const double *x, int cls);
 
+/* pmml_scorecard.c: the rank-th (from 1) reason code of Scorecard m for
+ * record x, or NULL (no score, or fewer codes); scratch is m's. */
+const char *pmml_scorecard_reason(const model *m, const double *x,
+                                  void *scratch, int rank);
+
+/* Whether Scorecard m can report reason codes; an error naming el if not. */
+int pmml_scorecard_check_reasons(pmml_ctx *ctx, const xmlNode *el,
+                                 const model *m);
+
 /* pmml_cluster.c: the distance (or similarity) of record x to cluster
  * number cluster of ClusteringModel m; NaN when it has none. */
 double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
@@ -357,6 +366,7 @@ typedef struct pmml_outfield {
                                predicted one */
     int tree_entity;        /* entityId of a TreeModel: its Node's id */
     int32_t target_slot;    /* residual: where the record has the target */
+    int rank;               /* reasonCode: which one, from 1 */
     uint32_t root;          /* transformedValue: its expression */
     int32_t slot;           /* where later expressions read it */
 } pmml_outfield;
@@ -381,10 +391,11 @@ int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
 /* Fills out->outputs (and output_strings, if given) from the prediction
  * in out, writing each value to its slot of buf too. out->probabilities
  * must be set for a classifier. m has the labels; inner is the compiled
- * model itself (for affinity, a ClusteringModel). */
+ * model itself (for affinity, a ClusteringModel) and inner_scratch its
+ * scratch, free again once it has scored. */
 void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
-                      const model *m, const model *inner, double *buf,
-                      model_output *out);
+                      const model *m, const model *inner,
+                      void *inner_scratch, double *buf, model_output *out);
 
 void pmml_outputs_free(pmml_outputs *o);
 

@@ -12,11 +12,12 @@
  * TreeModel's ScoreDistribution confidence of the class named by value,
  * else of the predicted one, at the deciding Node), residual (actual
  * minus predicted, for a classifier 1 or 0 minus the predicted class's
- * probability; the records must carry the target), entityId (a TreeModel's deciding Node's id, a
+ * probability; the records must carry the target), reasonCode (a
+ * Scorecard's rank-th reason code, pmml_scorecard.c), entityId (a TreeModel's deciding Node's id, a
  * ClusteringModel's cluster id), and for a ClusteringModel clusterId (its
  * 1-based position) and affinity (the distance or similarity to the
  * cluster named by value, else to the predicted one). Every other feature
- * (reasonCode, standardError, ...) and segmentId are
+ * (standardError, ...) and segmentId are
  * rejected at load with the field's name and line.
  *
  * Each OutputField gets a slot in the scoring buffer (after the derived
@@ -31,11 +32,11 @@
 
 enum feature { F_PREDICTED, F_DISPLAY, F_PROBABILITY, F_TRANSFORMED,
                F_ENTITY_ID, F_CLUSTER_ID, F_AFFINITY, F_DECISION,
-               F_CONFIDENCE, F_RESIDUAL };
+               F_CONFIDENCE, F_RESIDUAL, F_REASON_CODE };
 static const char *const features[] = {
     "predictedValue", "predictedDisplayValue", "probability",
     "transformedValue", "entityId", "clusterId", "affinity", "decision",
-    "confidence", "residual", NULL};
+    "confidence", "residual", "reasonCode", NULL};
 
 /* A decision's Decisions element only lists the values its expression
  * may take (for people reading the document); each must be a number,
@@ -87,6 +88,22 @@ static int check_confidence(pmml_ctx *ctx, const xmlNode *el,
                                   "missingValueStrategy '%s' is not "
                                   "supported", name, strategy);
     return 0;
+}
+
+/* reasonCode: of a Scorecard, the rank-th (1 by default). */
+static int check_reason(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                        const model *m, const xmlNode *model_el,
+                        pmml_outfield *f) {
+    double rank;
+    if (!pmml_is(model_el, "Scorecard"))
+        return pmml_fail(ctx, el, "OutputField '%s': reasonCode is supported "
+                                  "for Scorecard only", name);
+    if (pmml_attr_double(ctx, el, "rank", 1, &rank) < 0) return -1;
+    if (!(rank >= 1 && rank <= 1000 && rank == floor(rank)))
+        return pmml_fail(ctx, el, "OutputField '%s': rank must be a whole "
+                                  "number from 1 to 1000", name);
+    f->rank = (int)rank;
+    return pmml_scorecard_check_reasons(ctx, el, m);
 }
 
 /* residual: the record must carry the target's actual value. */
@@ -147,6 +164,9 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
                                                     model_el) < 0)
         return -1;
     if (feature == F_RESIDUAL && bind_target(ctx, el, name, &f) < 0)
+        return -1;
+    if (feature == F_REASON_CODE && check_reason(ctx, el, name, m, model_el,
+                                                 &f) < 0)
         return -1;
     if (feature == F_PROBABILITY || feature == F_AFFINITY ||
         feature == F_CONFIDENCE) {
@@ -234,8 +254,8 @@ int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
 }
 
 void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
-                      const model *m, const model *inner, double *buf,
-                      model_output *out) {
+                      const model *m, const model *inner,
+                      void *inner_scratch, double *buf, model_output *out) {
     int invalid = 0;
     for (size_t i = 0; i < o->n; i++) {
         const pmml_outfield *f = &o->fields[i];
@@ -259,6 +279,11 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
                                                      ? f->class_index : label);
             break;
         case F_RESIDUAL: v = residual(m, buf, f, out); break;
+        case F_REASON_CODE:
+            /* A code is a string: the value is its number, if it is one. */
+            s = pmml_scorecard_reason(inner, buf, inner_scratch, f->rank);
+            if (!s || pmml_parse_double(s, &v) < 0) v = NAN;
+            break;
         case F_ENTITY_ID:
             if (!f->tree_entity) goto predicted;   /* a cluster's id */
             s = pmml_tree_entity(inner, buf);

@@ -199,13 +199,14 @@ static int prep_score(const model *m, const double *x, void *scratch,
     double *probs = out->probabilities;
     if (want_outputs && !probs)
         out->probabilities = (double *)((char *)scratch + pm->buffer);
-    int rc = model_score(pm->inner, buf,
-                         (char *)scratch + pm->buffer + pm->probs, out, err);
+    void *inner_scratch = (char *)scratch + pm->buffer + pm->probs;
+    int rc = model_score(pm->inner, buf, inner_scratch, out, err);
     if (rc < 0 && (p->has_default || p->priors)) rc = fallback(pm, out);
     if (rc == 0 && out->label_index < 0 && p->has_target)
         out->value = target_value(p, out->value);
-    if (rc == 0 && want_outputs) pmml_output_eval(&p->outs, &p->exprs, m, pm->inner, buf,
-                                      out);
+    if (rc == 0 && want_outputs)
+        pmml_output_eval(&p->outs, &p->exprs, m, pm->inner, inner_scratch,
+                         buf, out);
     out->probabilities = probs;
     return rc;
 }
