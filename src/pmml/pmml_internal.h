@@ -354,6 +354,16 @@ const char *pmml_scorecard_reason(const model *m, const double *x,
 int pmml_scorecard_check_reasons(pmml_ctx *ctx, const xmlNode *el,
                                  const model *m);
 
+/* pmml_mining.c: the index of the Segment of MiningModel m whose id (or
+ * 1-based position) is id, -1 if none or m is a modelChain; that
+ * segment's model; and its result for record x (scratch is m's; the
+ * probabilities go there): 0, or -1 when its predicate is not true or
+ * it cannot predict. */
+int pmml_mining_segment_index(const model *m, const char *id);
+const model *pmml_mining_segment_model(const model *m, size_t seg);
+int pmml_mining_segment_score(const model *m, const double *x, void *scratch,
+                              size_t seg, model_output *o);
+
 /* pmml_cluster.c: the distance (or similarity) of record x to cluster
  * number cluster of ClusteringModel m; NaN when it has none. */
 double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
@@ -367,6 +377,8 @@ typedef struct pmml_outfield {
     int tree_entity;        /* entityId of a TreeModel: its Node's id */
     int32_t target_slot;    /* residual: where the record has the target */
     int rank;               /* reasonCode: which one, from 1 */
+    int32_t segment;        /* segmentId: the MiningModel's segment, or
+                               -1 (the model's own result) */
     uint32_t root;          /* transformedValue: its expression */
     int32_t slot;           /* where later expressions read it */
 } pmml_outfield;

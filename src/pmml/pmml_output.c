@@ -13,11 +13,13 @@
  * else of the predicted one, at the deciding Node), residual (actual
  * minus predicted, for a classifier 1 or 0 minus the predicted class's
  * probability; the records must carry the target), reasonCode (a
- * Scorecard's rank-th reason code, pmml_scorecard.c), entityId (a TreeModel's deciding Node's id, a
- * ClusteringModel's cluster id), and for a ClusteringModel clusterId (its
- * 1-based position) and affinity (the distance or similarity to the
- * cluster named by value, else to the predicted one). Every other feature
- * (standardError, ...) and segmentId are
+ * Scorecard's rank-th reason code, pmml_scorecard.c), entityId (a
+ * TreeModel's deciding Node's id, a ClusteringModel's cluster id), and
+ * for a ClusteringModel clusterId (its 1-based position) and affinity
+ * (the distance or similarity to the cluster named by value, else to the
+ * predicted one). With a segmentId, a MiningModel's predictedValue or
+ * probability is that of one Segment (how selectAll reports each
+ * segment's prediction). Every other feature (standardError, ...) is
  * rejected at load with the field's name and line.
  *
  * Each OutputField gets a slot in the scoring buffer (after the derived
@@ -90,6 +92,56 @@ static int check_confidence(pmml_ctx *ctx, const xmlNode *el,
     return 0;
 }
 
+/* segmentId: the predictedValue or probability of one Segment of a
+ * MiningModel (not a modelChain); a probability's value is a class of
+ * that segment's model. */
+static int bind_segment(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                        const char *id, const model *m,
+                        const xmlNode *model_el, pmml_outfield *f) {
+    if (!pmml_is(model_el, "MiningModel"))
+        return pmml_fail(ctx, el, "OutputField '%s': segmentId on a model "
+                                  "that is not a MiningModel", name);
+    if (f->feature != F_PREDICTED && f->feature != F_PROBABILITY)
+        return pmml_fail(ctx, el, "OutputField '%s': only predictedValue and "
+                                  "probability are supported with segmentId",
+                         name);
+    if ((f->segment = pmml_mining_segment_index(m, id)) < 0)
+        return pmml_fail(ctx, el, "OutputField '%s': no Segment '%s' (or a "
+                                  "modelChain, whose segments are not "
+                                  "reported)", name, id);
+    const model *seg = pmml_mining_segment_model(m, (size_t)f->segment);
+    const char *value = pmml_attr(ctx, el, "value");
+    if (f->feature == F_PROBABILITY && seg->nclasses == 0)
+        return pmml_fail(ctx, el, "OutputField '%s': probability of a "
+                                  "segment that is not a classifier", name);
+    for (size_t i = 0; value && i < seg->nclasses; i++)
+        if (strcmp(seg->class_labels[i], value) == 0) f->class_index = (int)i;
+    if (f->feature == F_PROBABILITY && value && f->class_index < 0)
+        return pmml_fail(ctx, el, "OutputField '%s': '%s' is not a class of "
+                                  "segment '%s'", name, value, id);
+    return 0;
+}
+
+/* The output f of one segment: its prediction (the label, *s, for a
+ * classifier) or a class's probability; missing when the segment does
+ * not predict. */
+static double segment_output(const pmml_outfield *f, const model *inner,
+                             void *scratch, const double *buf,
+                             const char **s) {
+    model_output o = {0};
+    const model *seg = pmml_mining_segment_model(inner, (size_t)f->segment);
+    double v;
+    if (pmml_mining_segment_score(inner, buf, scratch, (size_t)f->segment,
+                                  &o) < 0)
+        return NAN;
+    if (f->feature == F_PROBABILITY)
+        return o.probabilities[f->class_index >= 0 ? f->class_index
+                                                   : o.label_index];
+    if (o.label_index < 0) return o.value;
+    *s = seg->class_labels[o.label_index];
+    return pmml_parse_double(*s, &v) < 0 ? NAN : v;
+}
+
 /* reasonCode: of a Scorecard, the rank-th (1 by default). */
 static int check_reason(pmml_ctx *ctx, const xmlNode *el, const char *name,
                         const model *m, const xmlNode *model_el,
@@ -141,16 +193,17 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
                          const xmlNode *model_el, size_t *nhigh) {
     int clustering = pmml_is(model_el, "ClusteringModel");
     int tree = pmml_is(model_el, "TreeModel");
-    pmml_outfield f = {.class_index = -1};
+    pmml_outfield f = {.class_index = -1, .segment = -1};
     const char *name = pmml_attr_req(ctx, el, "name");
     int feature;
     if (!name || pmml_attr_enum(ctx, el, "feature", features, F_PREDICTED,
                                 &feature) < 0)
         return -1;
     f.feature = feature;
-    if (pmml_attr(ctx, el, "segmentId"))
-        return pmml_fail(ctx, el, "OutputField '%s': segmentId is not "
-                                  "supported", name);
+    const char *segment_id = pmml_attr(ctx, el, "segmentId");
+    if (segment_id && bind_segment(ctx, el, name, segment_id, m, model_el,
+                                   &f) < 0)
+        return -1;
     if ((feature == F_CLUSTER_ID || feature == F_AFFINITY) && !clustering)
         return pmml_fail(ctx, el, "OutputField '%s': %s is supported for "
                                   "ClusteringModel only", name,
@@ -168,8 +221,8 @@ static int compile_field(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
     if (feature == F_REASON_CODE && check_reason(ctx, el, name, m, model_el,
                                                  &f) < 0)
         return -1;
-    if (feature == F_PROBABILITY || feature == F_AFFINITY ||
-        feature == F_CONFIDENCE) {
+    if (f.segment < 0 && (feature == F_PROBABILITY || feature == F_AFFINITY ||
+                          feature == F_CONFIDENCE)) {
         const char *value = pmml_attr(ctx, el, "value");
         if (m->nclasses == 0)
             return pmml_fail(ctx, el, "OutputField '%s': probability of a "
@@ -262,6 +315,10 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
         const char *s = NULL;
         double v;
         int label = out->label_index;
+        if (f->segment >= 0) {
+            v = segment_output(f, inner, inner_scratch, buf, &s);
+            goto store;
+        }
         switch (f->feature) {
         case F_PROBABILITY:
             v = out->probabilities[f->class_index >= 0 ? f->class_index
@@ -309,6 +366,7 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
                 v = out->value;
             }
         }
+    store:
         buf[f->slot] = v;
         out->outputs[i] = v;
         if (out->output_strings) out->output_strings[i] = s;
