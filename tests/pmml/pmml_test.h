@@ -129,16 +129,25 @@ static inline int line_of(const char *doc, const char *needle) {
     return at ? line : -1;
 }
 
+/* expect_rejected for "PMML line N: message", N the line of the first
+ * occurrence of at in doc. */
+static inline void expect_rejected_at(const char *doc, const char *at,
+                                      const char *message) {
+    char want[256];
+    snprintf(want, sizeof want, "PMML line %d: %s", line_of(doc, at),
+             message);
+    expect_rejected(doc, want);
+}
+
 /* The standard rejection of an element we do not support, with the line
  * of its first occurrence in doc. */
 static inline void expect_unsupported(const char *doc, const char *element,
                                       const char *parent) {
-    char open[64], want[256];
+    char open[64], message[192];
     snprintf(open, sizeof open, "<%s", element);
-    snprintf(want, sizeof want, "PMML line %d: %s inside %s is not "
-                                "supported", line_of(doc, open), element,
-             parent);
-    expect_rejected(doc, want);
+    snprintf(message, sizeof message, "%s inside %s is not supported",
+             element, parent);
+    expect_rejected_at(doc, open, message);
 }
 
 #endif

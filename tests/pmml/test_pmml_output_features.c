@@ -69,10 +69,8 @@ static void test_decision_rejected(void **state) {
     /* A Decision value must be a number, as the expression's are. */
     static const char words[] = DECISION_DOC(
         "<Decisions><Decision value=\"approve\"/></Decisions>");
-    char want[128];
-    snprintf(want, sizeof want, "PMML line %d: Decision value 'approve' is "
-             "not a number", line_of(words, "<Decisions"));
-    expect_rejected(words, want);
+    expect_rejected_at(words, "<Decisions",
+                       "Decision value 'approve' is not a number");
     /* Without an expression there is nothing to decide with. */
     expect_rejected(PMML_HEAD(TARGET_CONTINUOUS)
                     "<RegressionModel functionName=\"regression\">"

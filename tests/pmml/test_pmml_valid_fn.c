@@ -112,10 +112,7 @@ static void test_needs_a_field(void **state) {
         "<Apply function=\"isValid\"><Constant>1</Constant></Apply>"
         "</DerivedField></LocalTransformations><RegressionTable "
         "intercept=\"0\"/></RegressionModel></PMML>\n";
-    char want[128];
-    snprintf(want, sizeof want, "PMML line %d: function 'isValid' takes a "
-             "field", line_of(doc, "<Apply"));
-    expect_rejected(doc, want);
+    expect_rejected_at(doc, "<Apply", "function 'isValid' takes a field");
 }
 
 int main(void) {
