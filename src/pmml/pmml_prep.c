@@ -13,7 +13,10 @@
  * (min/max clamp, rescaleFactor and rescaleConstant, castInteger, and
  * TargetValue defaults used when the model has no prediction); and, for
  * the document's model, its Output fields (pmml_output.c). A model that
- * needs none of this is returned as it is and costs nothing.
+ * needs none of this is returned as it is and costs nothing. The
+ * validity rules are kept with the model's expressions, so the isValid
+ * and isNotValid built-ins judge a value with the same rules and the same
+ * function (pmml_prep_is_valid) as the treatments do.
  *
  * Scoring copies the record slots the model reads, and any derived slots
  * of enclosing models, into a buffer at the head of scratch; rewrites the
