@@ -5,8 +5,10 @@
  *
  * A node is an operator with its operands: a field slot, a constant, a
  * range of child node indexes in kids[], or a range of numbers in data[]
- * (Discretize bins, MapValues rows). Children are compiled before their
- * parent, so the array is in evaluation order and a node only points
+ * (Discretize bins, MapValues rows). A MapValues reads its input fields
+ * through FieldRef nodes, one per FieldColumnPair, and a row is those
+ * columns' values then the output column's: it matches when every input
+ * equals its column. Children are compiled before their parent, so the array is in evaluation order and a node only points
  * back. A call of a DefineFunction is inlined: its body is compiled with
  * each ParameterField standing for the node of the argument passed, so
  * functions cost nothing at scoring and cannot recurse (a function that
@@ -16,10 +18,15 @@
  * and 0. String values, string and date functions cannot be represented
  * and are rejected at load. Apply follows PMML 4.4: when an argument is
  * missing the result is mapMissingTo (or missing), except for the
- * functions that look at missingness (isMissing, isNotMissing, if);
+ * functions that look at missingness (isMissing, isNotMissing, if,
+ * isValid, isNotValid);
  * a result that is not a number (ln(-1), x/0) is invalid and handled by
  * invalidValueTreatment (returnInvalid fails the record, asMissing makes
  * it missing); a missing result becomes defaultValue when there is one.
+ * isValid and isNotValid take a field and judge the value the model sees
+ * (after its MiningField treatments) by the field's DataField
+ * declarations, with pmml_prep.c's rules; a missing value is neither
+ * valid nor invalid, so both are false for it, as in JPMML.
  */
 #include "pmml/pmml_internal.h"
 
@@ -41,7 +48,8 @@ enum fn {
     F_TANH, F_ERF, F_STD_NORMAL_CDF, F_STD_NORMAL_PDF, F_NORMAL_CDF,
     F_NORMAL_PDF, F_EQUAL, F_NOT_EQUAL, F_LESS_THAN, F_LESS_OR_EQUAL,
     F_GREATER_THAN, F_GREATER_OR_EQUAL, F_AND, F_OR, F_NOT, F_IS_IN,
-    F_IS_NOT_IN, F_IF, F_IS_MISSING, F_IS_NOT_MISSING
+    F_IS_NOT_IN, F_IF, F_IS_MISSING, F_IS_NOT_MISSING, F_IS_VALID,
+    F_IS_NOT_VALID
 };
 
 static const struct {
@@ -73,6 +81,7 @@ static const struct {
     {"isIn", F_IS_IN, 2, -1}, {"isNotIn", F_IS_NOT_IN, 2, -1},
     {"if", F_IF, 2, 3}, {"isMissing", F_IS_MISSING, 1, 1},
     {"isNotMissing", F_IS_NOT_MISSING, 1, 1},
+    {"isValid", F_IS_VALID, 1, 1}, {"isNotValid", F_IS_NOT_VALID, 1, 1},
 };
 #define NFUNCTIONS (sizeof functions / sizeof *functions)
 
@@ -178,6 +187,19 @@ static double apply(int fn, double *v, int n) {
     }
 }
 
+/* isValid / isNotValid of the field in nd->slot; naux 0: the field
+ * declares nothing, every value is valid. */
+static double eval_validity(const pmml_exprs *e, const pmml_enode *nd,
+                            const double *x) {
+    double v = x[nd->slot];
+    int missing = 0;
+    if (isnan(v)) return 0;
+    int valid = !nd->naux ||
+                pmml_prep_is_valid(e, &e->checks[nd->aux], v, &missing);
+    if (missing) return 0;
+    return valid == (nd->fn == F_IS_VALID);
+}
+
 static double eval_apply(const pmml_exprs *e, const pmml_enode *nd,
                          const double *x, int *invalid) {
     const uint32_t *kids = e->kids + nd->first;
@@ -191,6 +213,8 @@ static double eval_apply(const pmml_exprs *e, const pmml_enode *nd,
     }
     if (nd->fn == F_IS_MISSING || nd->fn == F_IS_NOT_MISSING)
         return isnan(eval(e, kids[0], x, invalid)) == (nd->fn == F_IS_MISSING);
+    if (nd->fn == F_IS_VALID || nd->fn == F_IS_NOT_VALID)
+        return eval_validity(e, nd, x);
     for (int i = 0; i < n; i++) {
         v[i] = eval(e, kids[i], x, invalid);
         if (isnan(v[i])) return nd->missing_to;
@@ -214,6 +238,24 @@ static double eval_discretize(const pmml_exprs *e, const pmml_enode *nd,
     return nd->dflt;
 }
 
+/* MapValues: count inputs (kids), naux rows of count + 1 numbers. */
+static double eval_map_values(const pmml_exprs *e, const pmml_enode *nd,
+                              const double *x, int *invalid) {
+    double in[MAX_ARGS];
+    size_t k = nd->count;
+    for (size_t i = 0; i < k; i++) {
+        in[i] = eval(e, e->kids[nd->first + i], x, invalid);
+        if (isnan(in[i])) return nd->missing_to;
+    }
+    for (uint32_t row = 0; row < nd->naux; row++) {
+        const double *cells = e->data.v + nd->aux + (k + 1) * (size_t)row;
+        size_t i = 0;
+        while (i < k && cells[i] == in[i]) i++;
+        if (i == k) return cells[k];
+    }
+    return nd->dflt;
+}
+
 static double eval(const pmml_exprs *e, uint32_t i, const double *x,
                    int *invalid) {
     const pmml_enode *nd = &e->nodes[i];
@@ -226,6 +268,7 @@ static double eval(const pmml_exprs *e, uint32_t i, const double *x,
     case E_APPLY:
         r = eval_apply(e, nd, x, invalid);
         return isnan(r) ? nd->dflt : r;
+    case E_MAP_VALUES: return eval_map_values(e, nd, x, invalid);
     default: break;
     }
     v = x[nd->slot];
@@ -233,12 +276,7 @@ static double eval(const pmml_exprs *e, uint32_t i, const double *x,
     switch (nd->op) {
     case E_NORM_CONT: return pmml_normcont_eval(&e->norms[nd->aux], v);
     case E_NORM_DISC: return v == nd->value;
-    case E_DISCRETIZE: return eval_discretize(e, nd, v);
-    default:                                  /* MapValues: (in, out) rows */
-        for (uint32_t row = 0; row < nd->naux; row++)
-            if (e->data.v[nd->aux + 2 * (size_t)row] == v)
-                return e->data.v[nd->aux + 2 * (size_t)row + 1];
-        return nd->dflt;
+    default: return eval_discretize(e, nd, v);
     }
 }
 
@@ -253,6 +291,8 @@ void pmml_exprs_free(pmml_exprs *e) {
     free(e->nodes);
     free(e->kids);
     free(e->data.v);
+    free(e->rules);
+    free(e->checks);
     memset(e, 0, sizeof *e);
 }
 
@@ -430,32 +470,53 @@ static int row_cell(pmml_ctx *ctx, const xmlNode *row, const char *column,
     return pmml_fail(ctx, row, "InlineTable row has no '%s' column", column);
 }
 
+/* Adds the nodes n[0 .. count) as kids; *first gets where they start. */
+static int add_kids(pmml_ctx *ctx, pmml_exprs *e, const uint32_t *n,
+                    size_t count, uint32_t *first) {
+    if (pmml_grow(ctx, (void **)&e->kids, &e->capkids, e->nkids + count,
+                  sizeof *e->kids) < 0)
+        return -1;
+    *first = (uint32_t)e->nkids;
+    memcpy(e->kids + e->nkids, n, count * sizeof *n);
+    e->nkids += count;
+    return 0;
+}
+
 static int compile_map_values(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                               uint32_t *out) {
     pmml_enode nd = {.op = E_MAP_VALUES};
     const char *output = pmml_attr_req(ctx, el, "outputColumn");
-    const xmlNode *pair = pmml_elem(el->children), *table;
+    const char *columns[MAX_ARGS];
+    uint32_t inputs[MAX_ARGS];
+    size_t k = 0;
+    const xmlNode *c = pmml_elem(el->children);
     if (!output || read_fallbacks(ctx, el, &nd) < 0) return -1;
-    if (!pmml_is(pair, "FieldColumnPair"))
-        return pmml_fail(ctx, el, "MapValues has no FieldColumnPair");
-    table = pmml_elem(pair->next);
-    if (pmml_is(table, "FieldColumnPair"))
-        return pmml_fail(ctx, table, "MapValues with more than one "
-                                     "FieldColumnPair is not supported");
-    if (!pmml_is(table, "InlineTable"))
-        return table ? pmml_unsupported(ctx, table)
-                     : pmml_fail(ctx, el, "MapValues has no InlineTable");
-    const char *column = pmml_attr_req(ctx, pair, "column");
-    if (!column || field_slot(ctx, pair, "field", &nd.slot) < 0) return -1;
-    nd.aux = (uint32_t)e->data.n;
-    for (const xmlNode *row = pmml_elem(table->children); row;
-         row = pmml_elem(row->next)) {
-        double in, res;
-        if (!pmml_is(row, "row")) return pmml_unsupported(ctx, row);
-        if (row_cell(ctx, row, column, &in) < 0 ||
-            row_cell(ctx, row, output, &res) < 0 ||
-            add_data(ctx, e, in) < 0 || add_data(ctx, e, res) < 0)
+    for (; pmml_is(c, "FieldColumnPair"); c = pmml_elem(c->next)) {
+        pmml_enode field = {.op = E_FIELD, .missing_to = NAN, .dflt = NAN};
+        if (k == MAX_ARGS)
+            return pmml_fail(ctx, c, "MapValues has more than %d "
+                                     "FieldColumnPairs", MAX_ARGS);
+        if (!(columns[k] = pmml_attr_req(ctx, c, "column")) ||
+            field_slot(ctx, c, "field", &field.slot) < 0 ||
+            add_node(ctx, e, &field, &inputs[k]) < 0)
             return -1;
+        k++;
+    }
+    if (k == 0) return pmml_fail(ctx, el, "MapValues has no FieldColumnPair");
+    if (!pmml_is(c, "InlineTable"))
+        return c ? pmml_unsupported(ctx, c)
+                 : pmml_fail(ctx, el, "MapValues has no InlineTable");
+    nd.count = (uint32_t)k;
+    if (add_kids(ctx, e, inputs, k, &nd.first) < 0) return -1;
+    nd.aux = (uint32_t)e->data.n;
+    for (const xmlNode *row = pmml_elem(c->children); row;
+         row = pmml_elem(row->next)) {
+        double v;
+        if (!pmml_is(row, "row")) return pmml_unsupported(ctx, row);
+        for (size_t i = 0; i <= k; i++)
+            if (row_cell(ctx, row, i < k ? columns[i] : output, &v) < 0 ||
+                add_data(ctx, e, v) < 0)
+                return -1;
         nd.naux++;
     }
     return add_node(ctx, e, &nd, out);
@@ -528,6 +589,26 @@ static int lookup_builtin(pmml_ctx *ctx, const xmlNode *el, const char *name,
                               "built-in nor a DefineFunction)", name);
 }
 
+/* isValid / isNotValid judge a field's value: the argument must be one
+ * (arg is its node); nd gets the field's declarations. */
+static int bind_validity(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
+                         const char *name, const pmml_enode *arg,
+                         pmml_enode *nd) {
+    pmml_validity vd;
+    if (arg->op != E_FIELD)
+        return pmml_fail(ctx, el, "function '%s' takes a field (a "
+                                  "FieldRef), not an expression", name);
+    nd->slot = arg->slot;
+    if (!pmml_prep_validity(ctx, arg->slot, &vd)) return 0;
+    if (pmml_grow(ctx, (void **)&e->checks, &e->capchecks, e->nchecks + 1,
+                  sizeof *e->checks) < 0)
+        return -1;
+    e->checks[e->nchecks] = vd;
+    nd->aux = (uint32_t)e->nchecks++;
+    nd->naux = 1;
+    return 0;
+}
+
 static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                          const scope *sc, uint32_t *out) {
     static const char *const treatments[] = {"returnInvalid", "asIs",
@@ -564,13 +645,11 @@ static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
     int index = 0;
     if (lookup_builtin(ctx, el, name, n, &index) < 0) return -1;
     nd.fn = (uint16_t)functions[index].fn;
-    if (pmml_grow(ctx, (void **)&e->kids, &e->capkids, e->nkids + n,
-                  sizeof *e->kids) < 0)
+    if ((nd.fn == F_IS_VALID || nd.fn == F_IS_NOT_VALID) &&
+        bind_validity(ctx, e, el, name, &e->nodes[args[0]], &nd) < 0)
         return -1;
-    nd.first = (uint32_t)e->nkids;
     nd.count = (uint32_t)n;
-    memcpy(e->kids + e->nkids, args, n * sizeof *args);
-    e->nkids += n;
+    if (add_kids(ctx, e, args, n, &nd.first) < 0) return -1;
     return add_node(ctx, e, &nd, out);
 }
 

@@ -296,6 +296,25 @@ typedef struct pmml_enode {
     double dflt;            /* defaultValue, NaN when none */
 } pmml_enode;
 
+/* One validity declaration of a DataField: a Value (valid, invalid or
+ * missing; the value in lo) or an Interval (closure bit 1: left end
+ * closed, bit 0: right end closed). */
+enum { PMML_RULE_VALID, PMML_RULE_INVALID, PMML_RULE_MISSING,
+       PMML_RULE_INTERVAL };
+typedef struct pmml_rule {
+    int kind;
+    int closure;
+    double lo, hi;
+} pmml_rule;
+
+/* What decides the validity of one field: its rules, rules[first ..
+ * first + count) of the model's pmml_exprs. */
+typedef struct pmml_validity {
+    uint32_t first, count;
+    uint8_t restrict_values;    /* valid Values listed: others are invalid */
+    uint8_t has_intervals;      /* continuous: only the Intervals are valid */
+} pmml_validity;
+
 /* The expressions of one model, nodes in evaluation order. */
 typedef struct pmml_exprs {
     pmml_enode *nodes;
@@ -305,6 +324,10 @@ typedef struct pmml_exprs {
     pmml_values data;
     pmml_normcont *norms;
     size_t nnorms, capnorms;
+    pmml_rule *rules;       /* the model's fields' validity declarations */
+    size_t nrules, caprules;
+    pmml_validity *checks;  /* what isValid / isNotValid nodes test (aux) */
+    size_t nchecks, capchecks;
 } pmml_exprs;
 
 /* Compiles expression element el (Constant, FieldRef, NormContinuous,
@@ -323,6 +346,29 @@ void pmml_exprs_free(pmml_exprs *e);
  * m, or NULL (no id, no single node, no prediction). */
 const char *pmml_tree_entity(const model *m, const double *x);
 
+/* pmml_tree.c: the ScoreDistribution confidence of class cls at the Node
+ * that decides for x in TreeModel m; NaN when it gives none. */
+double pmml_tree_confidence(const model *m, const double *x, int cls);
+
+/* pmml_scorecard.c: the rank-th (from 1) reason code of Scorecard m for
+ * record x, or NULL (no score, or fewer codes); scratch is m's. */
+const char *pmml_scorecard_reason(const model *m, const double *x,
+                                  void *scratch, int rank);
+
+/* Whether Scorecard m can report reason codes; an error naming el if not. */
+int pmml_scorecard_check_reasons(pmml_ctx *ctx, const xmlNode *el,
+                                 const model *m);
+
+/* pmml_mining.c: the index of the Segment of MiningModel m whose id (or
+ * 1-based position) is id, -1 if none or m is a modelChain; that
+ * segment's model; and its result for record x (scratch is m's; the
+ * probabilities go there): 0, or -1 when its predicate is not true or
+ * it cannot predict. */
+int pmml_mining_segment_index(const model *m, const char *id);
+const model *pmml_mining_segment_model(const model *m, size_t seg);
+int pmml_mining_segment_score(const model *m, const double *x, void *scratch,
+                              size_t seg, model_output *o);
+
 /* pmml_cluster.c: the distance (or similarity) of record x to cluster
  * number cluster of ClusteringModel m; NaN when it has none. */
 double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
@@ -334,6 +380,10 @@ typedef struct pmml_outfield {
     int class_index;        /* probability, affinity: the class, -1 the
                                predicted one */
     int tree_entity;        /* entityId of a TreeModel: its Node's id */
+    int32_t target_slot;    /* residual: where the record has the target */
+    int rank;               /* reasonCode: which one, from 1 */
+    int32_t segment;        /* segmentId: the MiningModel's segment, or
+                               -1 (the model's own result) */
     uint32_t root;          /* transformedValue: its expression */
     int32_t slot;           /* where later expressions read it */
 } pmml_outfield;
@@ -358,10 +408,11 @@ int pmml_output_compile(pmml_ctx *ctx, pmml_outputs *o, pmml_exprs *e,
 /* Fills out->outputs (and output_strings, if given) from the prediction
  * in out, writing each value to its slot of buf too. out->probabilities
  * must be set for a classifier. m has the labels; inner is the compiled
- * model itself (for affinity, a ClusteringModel). */
+ * model itself (for affinity, a ClusteringModel) and inner_scratch its
+ * scratch, free again once it has scored. */
 void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
-                      const model *m, const model *inner, double *buf,
-                      model_output *out);
+                      const model *m, const model *inner,
+                      void *inner_scratch, double *buf, model_output *out);
 
 void pmml_outputs_free(pmml_outputs *o);
 
@@ -383,6 +434,16 @@ int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets);
 /* Compiles DerivedField df into the model's preparation, giving it the
  * next derived slot and adding it to ctx->fields. */
 int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot);
+
+/* Whether non-missing value v is valid by the declarations of field vd
+ * (rules in e); *missing is set when a Value declares it missing. */
+int pmml_prep_is_valid(const pmml_exprs *e, const pmml_validity *vd,
+                       double v, int *missing);
+
+/* The validity declarations of the model's active field in slot, copied
+ * to *out; 0 when it has none (then every non-missing value is valid). */
+int pmml_prep_validity(const pmml_ctx *ctx, int32_t slot,
+                       pmml_validity *out);
 
 /* Wraps the compiled model m in its preparation (or returns m as it is
  * when there is nothing to do) and ends ctx->prep. NULL on failure (m is

@@ -14,12 +14,17 @@
  *   classification  majorityVote, weightedMajorityVote (probability =
  *                   share of the votes), average, weightedAverage (of the
  *                   probabilities), max (the segment most sure of its
- *                   winner), selectFirst, modelChain (the last segment)
+ *                   winner), selectFirst, selectAll, modelChain (the last
+ *                   segment)
  *   regression      average, weightedAverage, median, weightedMedian, sum,
- *                   weightedSum, max, selectFirst, modelChain
+ *                   weightedSum, max, selectFirst, selectAll, modelChain
  *
- * selectAll yields several predictions, which one model output cannot
- * carry, so it is rejected. In a modelChain each segment's Output fields
+ * selectAll gives every segment's prediction (JPMML: a list), which one
+ * model output cannot carry: the prediction is the first segment's, as
+ * with selectFirst, and each segment's is reported by Output fields with
+ * a segmentId (pmml_mining_segment_score(), for any method but
+ * modelChain). Segments are named by their id, else by their 1-based
+ * position, as in JPMML. In a modelChain each segment's Output fields
  * are computed into the ensemble's own copy of the record, where the
  * segments after it read them (a MiningField naming an earlier segment's
  * OutputField): that is how gradient-boosted classifiers chain a sum of
@@ -37,6 +42,7 @@
 #include "pmml/pmml_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +60,7 @@ enum { CLASSIFICATION, REGRESSION };
 enum { RETURN_MISSING, SKIP_SEGMENT, CONTINUE };
 
 typedef struct segment {
+    char *id;               /* its id, or its 1-based position */
     uint32_t pred;
     int32_t line;
     double weight;
@@ -233,7 +240,7 @@ static int mining_score(const model *m, const double *x, void *scratch,
             add_regression(mm, s, o.value, &t);
         t.n++;
         t.total += weighted(mm->method) ? s->weight : 1;
-        if (mm->method == SELECT_FIRST) break;
+        if (mm->method == SELECT_FIRST || mm->method == SELECT_ALL) break;
     }
     if (t.n == 0 || (mm->missing == CONTINUE && fired &&
                      (double)failed / (double)fired > mm->missing_threshold))
@@ -255,9 +262,37 @@ static int mining_score(const model *m, const double *x, void *scratch,
     return 0;
 }
 
+int pmml_mining_segment_index(const model *m, const char *id) {
+    const mining_model *mm = (const mining_model *)m;
+    if (mm->method == MODEL_CHAIN) return -1;
+    for (size_t i = 0; i < mm->nsegs; i++)
+        if (strcmp(mm->segs[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+const model *pmml_mining_segment_model(const model *m, size_t seg) {
+    return ((const mining_model *)m)->segs[seg].m;
+}
+
+int pmml_mining_segment_score(const model *m, const double *x, void *scratch,
+                              size_t seg, model_output *o) {
+    const mining_model *mm = (const mining_model *)m;
+    const segment *s = &mm->segs[seg];
+    ms_error ignored;
+    /* The same scratch places as mining_score: child_probs, then the
+     * segments' scratch. */
+    o->probabilities = (double *)scratch + mm->classes.n;
+    o->outputs = NULL;
+    o->output_strings = NULL;
+    if (pmml_predicate_eval(&mm->preds, s->pred, x) != PMML_TRUE) return -1;
+    return model_score(s->m, x, (char *)scratch + mm->child_scratch, o,
+                       &ignored);
+}
+
 static void mining_destroy(model *m) {
     mining_model *mm = (mining_model *)m;
     for (size_t i = 0; i < mm->nsegs; i++) {
+        free(mm->segs[i].id);
         model_free(mm->segs[i].m);
         free(mm->segs[i].label_map);
         free(mm->segs[i].out_slots);
@@ -278,10 +313,6 @@ static int check_method(pmml_ctx *ctx, mining_model *mm, const xmlNode *el) {
                                               WEIGHTED_MAJORITY_VOTE};
     static const int regression_only[] = {MEDIAN, WEIGHTED_MEDIAN, SUM,
                                           WEIGHTED_SUM};
-    if (mm->method == SELECT_ALL)
-        return pmml_fail(ctx, el, "Segmentation multipleModelMethod "
-                                  "'selectAll' gives several predictions "
-                                  "per record, which is not supported");
     const int *bad = mm->function == CLASSIFICATION ? regression_only
                                                     : classification_only;
     size_t nbad = mm->function == CLASSIFICATION
@@ -325,9 +356,17 @@ static int compile_segment(pmml_ctx *ctx, mining_model *mm,
         return -1;
     if (!isfinite(s.weight) || s.weight < 0)
         return pmml_fail(ctx, el, "Segment weight must be a number >= 0");
+    const char *id = pmml_attr(ctx, el, "id");
+    char position[24];
+    snprintf(position, sizeof position, "%zu", mm->nsegs + 1);
+    if (!(s.id = strdup(id ? id : position))) {
+        ctx->oom = 1;
+        return pmml_fail(ctx, el, "out of memory");
+    }
     s.m = pmml_compile_nested(ctx, model_el, mm->method == MODEL_CHAIN,
                               &s.out_slots);
     if (!s.m) {
+        free(s.id);
         free(s.out_slots);
         return -1;
     }

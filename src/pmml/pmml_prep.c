@@ -13,7 +13,10 @@
  * (min/max clamp, rescaleFactor and rescaleConstant, castInteger, and
  * TargetValue defaults used when the model has no prediction); and, for
  * the document's model, its Output fields (pmml_output.c). A model that
- * needs none of this is returned as it is and costs nothing.
+ * needs none of this is returned as it is and costs nothing. The
+ * validity rules are kept with the model's expressions, so the isValid
+ * and isNotValid built-ins judge a value with the same rules and the same
+ * function (pmml_prep_is_valid) as the treatments do.
  *
  * Scoring copies the record slots the model reads, and any derived slots
  * of enclosing models, into a buffer at the head of scratch; rewrites the
@@ -32,24 +35,15 @@
 
 enum { INV_RETURN, INV_AS_IS, INV_AS_MISSING, INV_AS_VALUE };
 enum { OUT_AS_IS, OUT_AS_MISSING, OUT_AS_EXTREME };
-enum { RULE_VALID, RULE_INVALID, RULE_MISSING, RULE_INTERVAL };
 enum { CAST_NONE, CAST_ROUND, CAST_CEILING, CAST_FLOOR };
-
-typedef struct prep_rule {
-    int kind;
-    int closure;            /* interval: bit 1 left closed, bit 0 right */
-    double lo, hi;          /* value: lo */
-} prep_rule;
 
 typedef struct prep_field {
     int32_t slot;
     int invalid, outliers;
-    int restrict_values;    /* valid Values listed: others are invalid */
-    int has_intervals;
+    pmml_validity valid;    /* rules in the prep's exprs */
     double replacement;     /* NaN: none */
     double invalid_to;      /* asValue */
     double low, high;
-    uint32_t first, count;  /* rules */
     size_t name_at;         /* in names */
 } prep_field;
 
@@ -68,8 +62,6 @@ struct pmml_prep {
     size_t nhigh;           /* all derived slots of the buffer */
     prep_field *fields;
     size_t nfields, capfields;
-    prep_rule *rules;
-    size_t nrules, caprules;
     char *names;
     size_t nnames, capnames;
     pmml_exprs exprs;
@@ -96,28 +88,29 @@ typedef struct prep_model {
 
 /* ---- scoring ---------------------------------------------------------- */
 
-static int is_valid(const pmml_prep *p, const prep_field *f, double v,
-                    int *missing) {
+int pmml_prep_is_valid(const pmml_exprs *e, const pmml_validity *vd,
+                       double v, int *missing) {
     int in_interval = 0;
-    for (uint32_t i = f->first; i < f->first + f->count; i++) {
-        const prep_rule *r = &p->rules[i];
-        if (r->kind == RULE_INTERVAL) {
+    for (uint32_t i = vd->first; i < vd->first + vd->count; i++) {
+        const pmml_rule *r = &e->rules[i];
+        if (r->kind == PMML_RULE_INTERVAL) {
             in_interval |= (r->closure & 2 ? v >= r->lo : v > r->lo) &&
                            (r->closure & 1 ? v <= r->hi : v < r->hi);
         } else if (v == r->lo) {
-            *missing = r->kind == RULE_MISSING;
-            return r->kind != RULE_INVALID;
+            *missing = r->kind == PMML_RULE_MISSING;
+            return r->kind != PMML_RULE_INVALID;
         }
     }
-    if (f->has_intervals) return in_interval;
-    return !f->restrict_values;
+    if (vd->has_intervals) return in_interval;
+    return !vd->restrict_values;
 }
 
 static int prepare_field(const pmml_prep *p, const prep_field *f, double *x,
                          ms_error *err) {
     double v = x[f->slot];
     int missing = isnan(v);
-    if (!missing && f->count && !is_valid(p, f, v, &missing)) {
+    if (!missing && f->valid.count &&
+        !pmml_prep_is_valid(&p->exprs, &f->valid, v, &missing)) {
         switch (f->invalid) {
         case INV_RETURN:
             return ms_error_set(err, "PMML: no prediction (input '%s' = %g "
@@ -209,13 +202,14 @@ static int prep_score(const model *m, const double *x, void *scratch,
     double *probs = out->probabilities;
     if (want_outputs && !probs)
         out->probabilities = (double *)((char *)scratch + pm->buffer);
-    int rc = model_score(pm->inner, buf,
-                         (char *)scratch + pm->buffer + pm->probs, out, err);
+    void *inner_scratch = (char *)scratch + pm->buffer + pm->probs;
+    int rc = model_score(pm->inner, buf, inner_scratch, out, err);
     if (rc < 0 && (p->has_default || p->priors)) rc = fallback(pm, out);
     if (rc == 0 && out->label_index < 0 && p->has_target)
         out->value = target_value(p, out->value);
-    if (rc == 0 && want_outputs) pmml_output_eval(&p->outs, &p->exprs, m, pm->inner, buf,
-                                      out);
+    if (rc == 0 && want_outputs)
+        pmml_output_eval(&p->outs, &p->exprs, m, pm->inner, inner_scratch,
+                         buf, out);
     out->probabilities = probs;
     return rc;
 }
@@ -223,7 +217,6 @@ static int prep_score(const model *m, const double *x, void *scratch,
 static void prep_free(pmml_prep *p) {
     if (!p) return;
     free(p->fields);
-    free(p->rules);
     free(p->names);
     pmml_exprs_free(&p->exprs);
     free(p->steps);
@@ -264,19 +257,19 @@ void pmml_prep_abort(pmml_ctx *ctx) {
     ctx->prep = NULL;
 }
 
-static int add_rule(pmml_ctx *ctx, pmml_prep *p, const prep_rule *r) {
-    if (pmml_grow(ctx, (void **)&p->rules, &p->caprules, p->nrules + 1,
-                  sizeof *p->rules) < 0)
+static int add_rule(pmml_ctx *ctx, pmml_exprs *e, const pmml_rule *r) {
+    if (pmml_grow(ctx, (void **)&e->rules, &e->caprules, e->nrules + 1,
+                  sizeof *e->rules) < 0)
         return -1;
-    p->rules[p->nrules++] = *r;
+    e->rules[e->nrules++] = *r;
     return 0;
 }
 
-static int read_interval(pmml_ctx *ctx, const xmlNode *el, prep_rule *r) {
+static int read_interval(pmml_ctx *ctx, const xmlNode *el, pmml_rule *r) {
     static const char *const closures[] = {"openOpen", "openClosed",
                                            "closedOpen", "closedClosed",
                                            NULL};
-    r->kind = RULE_INTERVAL;
+    r->kind = PMML_RULE_INTERVAL;
     if (pmml_attr_enum_req(ctx, el, "closure", closures, &r->closure) < 0 ||
         pmml_attr_double(ctx, el, "leftMargin", -INFINITY, &r->lo) < 0 ||
         pmml_attr_double(ctx, el, "rightMargin", INFINITY, &r->hi) < 0)
@@ -293,14 +286,14 @@ static int read_validity(pmml_ctx *ctx, pmml_prep *p, const xmlNode *df,
     int optype;
     if (pmml_attr_enum(ctx, df, "optype", optypes, 2, &optype) < 0)
         return -1;
-    f->first = (uint32_t)p->nrules;
+    f->valid.first = (uint32_t)p->exprs.nrules;
     for (const xmlNode *v = pmml_elem(df->children); v; v = pmml_elem(v->next)) {
-        prep_rule r = {0};
+        pmml_rule r = {0};
         if (pmml_is(v, "Interval")) {
             if (read_interval(ctx, v, &r) < 0) return -1;
-            f->has_intervals = 1;
+            f->valid.has_intervals = 1;
         } else if (pmml_is(v, "Value")) {
-            if (pmml_attr_enum(ctx, v, "property", props, RULE_VALID,
+            if (pmml_attr_enum(ctx, v, "property", props, PMML_RULE_VALID,
                                &r.kind) < 0)
                 return -1;
             const char *s = pmml_attr_req(ctx, v, "value");
@@ -312,13 +305,25 @@ static int read_validity(pmml_ctx *ctx, pmml_prep *p, const xmlNode *df,
                                  pmml_attr(ctx, df, "name"));
             /* A listed valid value restricts a categorical field to the
              * list; a continuous field is bounded by Intervals only. */
-            if (r.kind == RULE_VALID && optype != 2) f->restrict_values = 1;
+            if (r.kind == PMML_RULE_VALID && optype != 2)
+                f->valid.restrict_values = 1;
         } else {
             return pmml_unsupported(ctx, v);
         }
-        if (add_rule(ctx, p, &r) < 0) return -1;
+        if (add_rule(ctx, &p->exprs, &r) < 0) return -1;
     }
-    f->count = (uint32_t)(p->nrules - f->first);
+    f->valid.count = (uint32_t)(p->exprs.nrules - f->valid.first);
+    return 0;
+}
+
+int pmml_prep_validity(const pmml_ctx *ctx, int32_t slot,
+                       pmml_validity *out) {
+    const pmml_prep *p = ctx->prep;
+    for (size_t i = 0; p && i < p->nfields; i++)
+        if (p->fields[i].slot == slot && p->fields[i].valid.count) {
+            *out = p->fields[i].valid;
+            return 1;
+        }
     return 0;
 }
 
@@ -360,7 +365,8 @@ int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
     if (f.outliers != OUT_AS_IS && isinf(f.low) && isinf(f.high))
         return pmml_fail(ctx, mf, "outliers '%s' needs lowValue or highValue",
                          outliers[f.outliers]);
-    int acts = !isnan(f.replacement) || f.count || f.outliers != OUT_AS_IS;
+    int acts = !isnan(f.replacement) || f.valid.count ||
+               f.outliers != OUT_AS_IS;
     if (!acts) return 0;
     if (add_name(ctx, p, pmml_attr(ctx, mf, "name"), &f.name_at) < 0 ||
         pmml_grow(ctx, (void **)&p->fields, &p->capfields, p->nfields + 1,
@@ -522,12 +528,17 @@ static int compile_outputs(pmml_ctx *ctx, pmml_prep *p, const model *m) {
 
 model *pmml_prep_finish(pmml_ctx *ctx, model *m) {
     pmml_prep *p = ctx->prep;
-    ctx->prep = NULL;
     if (!m) {
+        ctx->prep = NULL;
         prep_free(p);
         return NULL;
     }
-    if (check_target(ctx, p, m) < 0 || compile_outputs(ctx, p, m) < 0) {
+    /* ctx->prep stays until the Output fields are compiled: their
+     * expressions may derive TransformationDictionary fields and read
+     * the inputs' validity. */
+    int rc = check_target(ctx, p, m) < 0 || compile_outputs(ctx, p, m) < 0;
+    ctx->prep = NULL;
+    if (rc) {
         prep_free(p);
         model_free(m);
         return NULL;

@@ -6,7 +6,9 @@
  * predicate in a pmml_preds array and the range [first, first + count) of
  * its children, which are laid out next to each other (a node's block is
  * reserved before any child is compiled). Class probabilities of a node are
- * a row of nclasses doubles in one shared array.
+ * a row of nclasses doubles in one shared array, and the ScoreDistribution
+ * confidences (Output feature confidence) a row at the same place of
+ * another (NaN where a ScoreDistribution gives none).
  *
  * Scoring starts at the root and moves to the first child whose predicate
  * is TRUE; that is both the binarySplit and the multiSplit walk. It stops at
@@ -51,6 +53,8 @@ typedef struct tree_model {
     pmml_preds preds;
     double *probs;
     size_t nprobs, capprobs;
+    double *conf;           /* confidences, rows as in probs */
+    size_t capconf;
     pmml_classes classes;
     char *ids;              /* Node ids, NUL-separated (Output entityId) */
     size_t nids, capids;
@@ -228,21 +232,35 @@ static int tree_score(const model *m, const double *x, void *scratch,
     return result(t, n, out, err);
 }
 
-const char *pmml_tree_entity(const model *m, const double *x) {
-    const tree_model *t = (const tree_model *)m;
+/* The one node that decides for x, or NULL (no prediction, or a
+ * strategy that blends several nodes). */
+static const tree_node *decider(const tree_model *t, const double *x) {
     const tree_node *n;
     ms_error ignored;
     if (t->missing == MISSING_WEIGHTED || t->missing == MISSING_AGGREGATE ||
-        root_true(t, x, &ignored) < 0 || walk(t, x, &n, &ignored) < 0 ||
-        n->id == NO_ID)
+        root_true(t, x, &ignored) < 0 || walk(t, x, &n, &ignored) < 0)
         return NULL;
-    return t->ids + n->id;
+    return n;
+}
+
+const char *pmml_tree_entity(const model *m, const double *x) {
+    const tree_model *t = (const tree_model *)m;
+    const tree_node *n = decider(t, x);
+    return n && n->id != NO_ID ? t->ids + n->id : NULL;
+}
+
+double pmml_tree_confidence(const model *m, const double *x, int cls) {
+    const tree_model *t = (const tree_model *)m;
+    const tree_node *n = decider(t, x);
+    if (!n || n->probs == NO_PROBS || cls < 0) return NAN;
+    return t->conf[n->probs + (size_t)cls];
 }
 
 static void tree_destroy(model *m) {
     tree_model *t = (tree_model *)m;
     free(t->nodes);
     free(t->probs);
+    free(t->conf);
     pmml_preds_free(&t->preds);
     pmml_classes_free(&t->classes);
     free(t->ids);
@@ -282,10 +300,15 @@ static int compile_distribution(pmml_ctx *ctx, tree_model *t,
     double total = 0;
     if (k == 0) return 0;   /* no labels at all: compile_tree rejects it */
     if (pmml_grow(ctx, (void **)&t->probs, &t->capprobs, t->nprobs + k,
-                  sizeof *t->probs) < 0)
+                  sizeof *t->probs) < 0 ||
+        pmml_grow(ctx, (void **)&t->conf, &t->capconf, t->nprobs + k,
+                  sizeof *t->conf) < 0)
         return -1;
-    double *row = t->probs + t->nprobs;
-    for (size_t i = 0; i < k; i++) row[i] = 0;
+    double *row = t->probs + t->nprobs, *conf = t->conf + t->nprobs;
+    for (size_t i = 0; i < k; i++) {
+        row[i] = 0;
+        conf[i] = NAN;
+    }
     for (const xmlNode *c = pmml_elem(node->children); c;
          c = pmml_elem(c->next)) {
         if (!pmml_is(c, "ScoreDistribution")) continue;
@@ -294,7 +317,8 @@ static int compile_distribution(pmml_ctx *ctx, tree_model *t,
         int idx;
         if (!v || pmml_class_index(ctx, c, v, &idx) < 0 ||
             pmml_attr_double(ctx, c, "recordCount", NAN, &count) < 0 ||
-            pmml_attr_double(ctx, c, "probability", NAN, &prob) < 0)
+            pmml_attr_double(ctx, c, "probability", NAN, &prob) < 0 ||
+            pmml_attr_double(ctx, c, "confidence", NAN, &conf[idx]) < 0)
             return -1;
         if (isnan(count) || count < 0)
             return pmml_fail(ctx, c, "ScoreDistribution needs a recordCount "

@@ -29,6 +29,22 @@ static const ms_schema test_schema = {
     TARGET                                                                 \
     "</DataDictionary>\n"
 
+/* Like PMML_HEAD with validity rules: a is valid in [-10, 10]; b is categorical, valid 1 and 2, 9 invalid,
+ * -1 a code for missing; c has no rules. */
+#define HEAD_RULES(TARGET)                                                 \
+    "<?xml version=\"1.0\"?>\n"                                            \
+    "<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\">\n"       \
+    "<Header/>\n<DataDictionary>\n"                                        \
+    "<DataField name=\"a\" optype=\"continuous\" dataType=\"double\">"     \
+    "<Interval closure=\"closedClosed\" leftMargin=\"-10\" "               \
+    "rightMargin=\"10\"/></DataField>\n"                                   \
+    "<DataField name=\"b\" optype=\"categorical\" dataType=\"integer\">"   \
+    "<Value value=\"1\"/><Value value=\"2\" property=\"valid\"/>"          \
+    "<Value value=\"9\" property=\"invalid\"/>"                            \
+    "<Value value=\"-1\" property=\"missing\"/></DataField>\n"             \
+    "<DataField name=\"c\" optype=\"continuous\" dataType=\"double\"/>\n"  \
+    TARGET "</DataDictionary>\n"
+
 #define TARGET_CONTINUOUS \
     "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/>\n"
 #define TARGET_CATEGORICAL \
@@ -83,6 +99,27 @@ static inline void expect_rejected(const char *doc, const char *needle) {
         fail_msg("expected \"%s\" in error \"%s\"", needle, err.msg);
 }
 
+/* y = d, where d is the derived field EXPR; DICT is the
+ * TransformationDictionary's content. */
+#define DERIVE_IN(DICT, EXPR)                                              \
+    PMML_HEAD(TARGET_CONTINUOUS)                                           \
+    "<TransformationDictionary>" DICT "</TransformationDictionary>\n"      \
+    "<RegressionModel functionName=\"regression\">" MINING_SCHEMA          \
+    "<LocalTransformations><DerivedField name=\"d\" optype=\"continuous\" " \
+    "dataType=\"double\">\n" EXPR "\n</DerivedField></LocalTransformations>" \
+    "<RegressionTable intercept=\"0\"><NumericPredictor name=\"d\" "       \
+    "coefficient=\"1\"/></RegressionTable></RegressionModel></PMML>\n"
+#define DERIVE(EXPR) DERIVE_IN("", EXPR)
+
+/* The derived field of DERIVE document doc for record (a, b, c). */
+static inline double derived(const char *doc, double a, double b,
+                             double c) {
+    model *m = must_load(doc);
+    double v = value_of(m, a, b, c);
+    model_free(m);
+    return v;
+}
+
 /* 1-based line of the first occurrence of needle in doc, for checking the
  * "PMML line N:" of error messages. */
 static inline int line_of(const char *doc, const char *needle) {
@@ -92,16 +129,25 @@ static inline int line_of(const char *doc, const char *needle) {
     return at ? line : -1;
 }
 
+/* expect_rejected for "PMML line N: message", N the line of the first
+ * occurrence of at in doc. */
+static inline void expect_rejected_at(const char *doc, const char *at,
+                                      const char *message) {
+    char want[256];
+    snprintf(want, sizeof want, "PMML line %d: %s", line_of(doc, at),
+             message);
+    expect_rejected(doc, want);
+}
+
 /* The standard rejection of an element we do not support, with the line
  * of its first occurrence in doc. */
 static inline void expect_unsupported(const char *doc, const char *element,
                                       const char *parent) {
-    char open[64], want[256];
+    char open[64], message[192];
     snprintf(open, sizeof open, "<%s", element);
-    snprintf(want, sizeof want, "PMML line %d: %s inside %s is not "
-                                "supported", line_of(doc, open), element,
-             parent);
-    expect_rejected(doc, want);
+    snprintf(message, sizeof message, "%s inside %s is not supported",
+             element, parent);
+    expect_rejected_at(doc, open, message);
 }
 
 #endif

@@ -20,26 +20,7 @@
 
 #define U NAN
 
-/* y = d, where d is the derived field EXPR; DICT is the
- * TransformationDictionary's content. */
-#define DERIVE_IN(DICT, EXPR)                                              \
-    PMML_HEAD(TARGET_CONTINUOUS)                                           \
-    "<TransformationDictionary>" DICT "</TransformationDictionary>\n"      \
-    "<RegressionModel functionName=\"regression\">" MINING_SCHEMA          \
-    "<LocalTransformations><DerivedField name=\"d\" optype=\"continuous\" " \
-    "dataType=\"double\">\n" EXPR "\n</DerivedField></LocalTransformations>" \
-    "<RegressionTable intercept=\"0\"><NumericPredictor name=\"d\" "       \
-    "coefficient=\"1\"/></RegressionTable></RegressionModel></PMML>\n"
-#define DERIVE(EXPR) DERIVE_IN("", EXPR)
-
 #define K(V) "<Constant>" V "</Constant>"
-
-static double derived(const char *doc, double a, double b, double c) {
-    model *m = must_load(doc);
-    double v = value_of(m, a, b, c);
-    model_free(m);
-    return v;
-}
 
 static void test_builtins(void **state) {
     (void)state;

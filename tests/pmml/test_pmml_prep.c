@@ -19,22 +19,6 @@
 
 #define U NAN
 
-/* a is valid in [-10, 10]; b is categorical, valid 1 and 2, 9 invalid,
- * -1 a code for missing; c has no rules. */
-#define HEAD_RULES(TARGET)                                                 \
-    "<?xml version=\"1.0\"?>\n"                                            \
-    "<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\">\n"       \
-    "<Header/>\n<DataDictionary>\n"                                        \
-    "<DataField name=\"a\" optype=\"continuous\" dataType=\"double\">"     \
-    "<Interval closure=\"closedClosed\" leftMargin=\"-10\" "               \
-    "rightMargin=\"10\"/></DataField>\n"                                   \
-    "<DataField name=\"b\" optype=\"categorical\" dataType=\"integer\">"   \
-    "<Value value=\"1\"/><Value value=\"2\" property=\"valid\"/>"          \
-    "<Value value=\"9\" property=\"invalid\"/>"                            \
-    "<Value value=\"-1\" property=\"missing\"/></DataField>\n"             \
-    "<DataField name=\"c\" optype=\"continuous\" dataType=\"double\"/>\n"  \
-    TARGET "</DataDictionary>\n"
-
 /* a: missing -> 1; invalid (outside [-10, 10]) -> as missing -> 1;
  * valid outliers clamped to [-5, 5]. */
 #define TREATED_A                                                          \
@@ -412,8 +396,8 @@ static void test_outputs(void **state) {
     model_free(m);
 
     expect_rejected(CLASSIFIER_OUTPUT("<OutputField name=\"d\" "
-                                      "feature=\"decision\"/>"),
-                    "OutputField feature 'decision' is not supported");
+                                      "feature=\"standardError\"/>"),
+                    "OutputField feature 'standardError' is not supported");
     expect_rejected(CLASSIFIER_OUTPUT("<OutputField name=\"d\" "
                                       "feature=\"probability\" "
                                       "value=\"maybe\"/>"),
