@@ -32,6 +32,8 @@ fi
 
 mkdir -p fuzz/crashes
 status=0
+passed=0
+failed=0
 for target in "${targets[@]}"; do
   [ -x "$target" ] || { echo "fuzz: no target $target" >&2; status=1; continue; }
   name=$(basename "$target"); name=${name#fuzz_}
@@ -46,11 +48,14 @@ for target in "${targets[@]}"; do
        -print_final_stats=1 -artifact_prefix=fuzz/crashes/"$name"- "$work" >"$log" 2>&1; then
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
     echo "fuzz $name $execs execs in ${seconds}s, no crash"
+    passed=$((passed + 1))
   else
     echo "fuzz $name: CRASH (reproducer in fuzz/crashes/), log:" >&2
     tail -40 "$log" >&2
     status=1
+    failed=$((failed + 1))
   fi
   rm -rf "$work" "$log"
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
