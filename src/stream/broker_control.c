@@ -64,6 +64,15 @@ int broker_control(broker *b, const char *line, char *reply, size_t cap) {
         rd_kafka_mock_broker_set_up(mc, id);
     } else if (n >= 3 && strcmp(cmd, "rtt") == 0) {
         rd_kafka_mock_broker_set_rtt(mc, id, (int)x);
+    } else if (n == 4 && strcmp(cmd, "leader") == 0) {
+        /* leader TOPIC PARTITION ID: a (the topic), num, c (the broker). */
+        int broker_id = (int)strtol(c, NULL, 10);
+        rd_kafka_resp_err_t err =
+            rd_kafka_mock_partition_set_leader(mc, a, (int32_t)x, broker_id);
+        if (err) {
+            snprintf(reply, cap, "error: %s", rd_kafka_err2str(err));
+            return -1;
+        }
     } else if (n == 4 && strcmp(cmd, "errors") == 0) {
         int16_t api;
         rd_kafka_resp_err_t err;
@@ -89,7 +98,8 @@ int broker_control(broker *b, const char *line, char *reply, size_t cap) {
         free(errs);
     } else {
         snprintf(reply, cap, "error: unknown command (down ID, up ID, rtt ID "
-                             "MS, errors API COUNT ERROR)");
+                             "MS, errors API COUNT ERROR, leader TOPIC "
+                             "PARTITION ID)");
         return -1;
     }
     snprintf(reply, cap, "ok");

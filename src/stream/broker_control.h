@@ -9,6 +9,7 @@
  *                                Fetch, OffsetCommit, ... or its number) fail
  *                                with ERROR (a Kafka error name such as
  *                                REQUEST_TIMED_OUT, or its code)
+ *   leader TOPIC PARTITION ID    broker ID becomes the partition's leader
  *
  * Each command is answered by one line, "ok" or "error: <why>".
  */
