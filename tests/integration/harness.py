@@ -335,13 +335,18 @@ def kcat_consume(bootstrap, topic, count, timeout=60):
 
 
 
-def results_by_offset(bootstrap, count, topic="models_results"):
-    """Reads count results with kcat; returns {(partition, offset): [results]}."""
+def by_source(messages):
+    """ServingResult messages as {(source partition, source offset): [results]}."""
     out = {}
-    for m in kcat_consume(bootstrap, topic, count):
+    for m in messages:
         r = decode_result(m)
         out.setdefault((r["sourcePartition"], r["sourceOffset"]), []).append(r)
     return out
+
+
+def results_by_offset(bootstrap, count, topic="models_results"):
+    """Reads count results with kcat; returns {(partition, offset): [results]}."""
+    return by_source(kcat_consume(bootstrap, topic, count))
 
 
 def data_end_offsets(bootstrap, topic="models_data"):

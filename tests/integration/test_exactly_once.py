@@ -58,11 +58,7 @@ h.check(feeder.wait(60) == 0, "4,000 records published")
 
 
 def results():
-    out = {}
-    for m in h.read_topic(b, "models_results", idle_ms=1500):
-        r = h.decode_result(m)
-        out.setdefault((r["sourcePartition"], r["sourceOffset"]), []).append(r)
-    return out
+    return h.by_source(h.read_topic(b, "models_results", idle_ms=1500))
 
 
 h.wait_for("a result for every input offset", lambda: not h.missing_results(b, results()),

@@ -42,10 +42,7 @@ h.check(feeder.wait(120) == 0, "the publisher got all 5,000 records through the 
 ends = h.data_end_offsets(b)
 h.wait_for("every record committed", lambda: h.committed_offsets(b) == ends, timeout=120,
            interval=1)
-results = {}
-for m in h.read_topic(b, "models_results"):
-    r = h.decode_result(m)
-    results.setdefault((r["sourcePartition"], r["sourceOffset"]), []).append(r)
+results = h.by_source(h.read_topic(b, "models_results"))
 missing = h.missing_results(b, results)
 # The records the broker holds are the truth the server is judged by. (With
 # errors injected into Produce, librdkafka's mock broker has been seen to

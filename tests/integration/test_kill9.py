@@ -62,9 +62,7 @@ results = {}
 
 def caught_up():
     results.clear()
-    for m in h.read_topic(b, "models_results", idle_ms=2000):
-        r = h.decode_result(m)
-        results.setdefault((r["sourcePartition"], r["sourceOffset"]), []).append(r)
+    results.update(h.by_source(h.read_topic(b, "models_results", idle_ms=2000)))
     return not h.missing_results(b, results)
 
 

@@ -58,10 +58,7 @@ h.check(True, "a model published after the models topic's leader moved is served
 ends = h.data_end_offsets(b)
 h.wait_for("every record committed", lambda: h.committed_offsets(b) == ends, timeout=120,
            interval=1)
-results = {}
-for m in h.read_topic(b, "models_results"):
-    r = h.decode_result(m)
-    results.setdefault((r["sourcePartition"], r["sourceOffset"]), []).append(r)
+results = h.by_source(h.read_topic(b, "models_results"))
 missing = h.missing_results(b, results)
 h.check(sum(ends.values()) == 4000 and not missing,
         f"every one of the {sum(ends.values())} input offsets has a result; lost: {len(missing)}")

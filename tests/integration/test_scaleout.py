@@ -58,10 +58,7 @@ h.check(feeder.wait(60) == 0, "6,000 records published")
 ends = h.data_end_offsets(b)
 h.wait_for("the group committed every record", lambda: h.committed_offsets(b) == ends,
            timeout=90, interval=1)
-results = {}
-for m in h.read_topic(b, "models_results"):
-    r = h.decode_result(m)
-    results.setdefault((r["sourcePartition"], r["sourceOffset"]), []).append(r)
+results = h.by_source(h.read_topic(b, "models_results"))
 missing = h.missing_results(b, results)
 h.check(not missing and sum(ends.values()) == 6000,
         f"every one of the 6,000 input offsets has a result "
