@@ -18,7 +18,6 @@ if not shutil.which("chromedriver") or not shutil.which("chromium"):
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 except ImportError:
     h.skip("python3-selenium is not installed (scripts/deps.sh installs it)")
 
@@ -44,9 +43,14 @@ opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"
 driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
 try:
     driver.get(f"http://127.0.0.1:{port}/")
-    text = lambda id_: driver.find_element(By.ID, id_).text  # noqa: E731
+    # Read in the page, in one step: the page redraws every second, and a
+    # WebElement found before a redraw is stale after it.
+    def text(selector):
+        return driver.execute_script(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+            selector if selector[0] in "#." else "#" + selector)
     h.wait_for("the page showing the model", lambda: "demoDecisionTreeClassification" in
-               driver.find_element(By.ID, "models").text, timeout=20)
+               text("models"), timeout=20)
     h.check(driver.title == "modelserver", "the dashboard loads: title modelserver")
     h.check(True, "it shows the current model's name, demoDecisionTreeClassification")
     h.wait_for("a throughput figure", lambda: text("throughput") not in ("", "–"), timeout=10)
@@ -61,17 +65,17 @@ try:
     h.check(rate * 0.5 <= shown <= rate * 1.5,
             f"throughput shown ({shown:.0f}/s) agrees with /metrics ({rate:.0f}/s)")
     h.check(float(text("p50").replace(",", "")) > 0, f"latency p50 shown: {text('p50')} us")
-    h.check(str(port) in driver.find_element(By.ID, "instances").text,
+    h.check(str(port) in text("instances"),
             "the cluster's instances list this one")
-    h.wait_for("recent predictions", lambda: "class " in driver.find_element(By.ID, "recent").text)
+    h.wait_for("recent predictions", lambda: "class " in text("recent"))
     h.check(True, "recent predictions show the tree's classes")
 
     p = h.start(h.publisher(broker.address, "--once", "--no-data", "--models", second), "pub-2")
     rc = p.wait(30)
     h.check(rc == 0, f"the linear regression published (exit {rc}: {h.read_log(p)[-300:]})")
     h.wait_for("the swap on the page", lambda: "demoLinearRegression" in
-               driver.find_element(By.CSS_SELECTOR, "#models td.model").text, timeout=15)
-    hist = driver.find_element(By.ID, "models").text
+               text("#models td.model"), timeout=15)
+    hist = text("models")
     h.check("demoDecisionTreeClassification" in hist,
             "after the swap the new model is current and the old one is in the history")
     time.sleep(2)
