@@ -443,3 +443,12 @@ def raw_request(port, data, timeout=5):
         except socket.timeout:
             pass
         return out
+
+
+def publish_model(bootstrap, server, path):
+    """Publishes one model file by value and waits until server serves it."""
+    subprocess.run(publisher(bootstrap, "--no-data", "--once", "--models", path),
+                   check=True, capture_output=True)
+    name = os.path.splitext(os.path.basename(path))[0]
+    wait_for(f"model {name} serving",
+             lambda: (http_get(server.port, "/stats", quiet=True) or {}).get("name") == name)

@@ -14,10 +14,7 @@ data = h.demo_data()
 broker = h.start_broker(partitions=3, control=True)
 b = broker.address
 server = h.start_server(b, "--engine", "store", "--threads", "2")
-subprocess.run(h.publisher(b, "--no-data", "--once", "--models",
-                           os.path.join(data, "demoLinearRegression.pmml")),
-               check=True, capture_output=True)
-h.wait_for("model serving", lambda: h.http_get(server.port, "/stats")["name"] == "demoLinearRegression")
+h.publish_model(b, server, os.path.join(data, "demoLinearRegression.pmml"))
 
 feeder = subprocess.Popen(h.publisher(b, "--no-models", "--data-dir", data, "--data-file",
                                       "winequality_demo.csv", "--count", "5000", "--rate", "250"),

@@ -15,10 +15,7 @@ data = h.demo_data()
 broker = h.start_broker(brokers=3, partitions=6, control=True)
 b = broker.address
 server = h.start_server(b, "--engine", "store", "--threads", "2")
-subprocess.run(h.publisher(b, "--no-data", "--once", "--models",
-                           os.path.join(data, "demoLinearRegression.pmml")),
-               check=True, capture_output=True)
-h.wait_for("model serving", lambda: h.http_get(server.port, "/stats")["name"] == "demoLinearRegression")
+h.publish_model(b, server, os.path.join(data, "demoLinearRegression.pmml"))
 
 
 
