@@ -104,7 +104,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
 
 static int make_producer(engine *e, ms_error *err) {
     rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
+    char queue_max[16];
+    snprintf(queue_max, sizeof queue_max, "%d", PRODUCER_QUEUE_MAX);
     if (kafka_conf_set(conf, "linger.ms", "5", err) ||
+        kafka_conf_set(conf, "queue.buffering.max.messages", queue_max, err) ||
         kafka_conf_set(conf, "enable.idempotence", "true", err) ||
         (exactly_once(e) &&
          kafka_conf_set(conf, "transactional.id", e->cfg.transactional_id, err))) {
@@ -118,10 +121,15 @@ static int make_producer(engine *e, ms_error *err) {
      * the lookup holds every result back for about a second, while the
      * local queue fills and scoring stalls behind it. */
     const char *results = e->cfg.results_topic;
+    if (!results || !results[0]) return 0;
     ms_error why;
-    if (results && results[0] &&
-        kafka_topic_partitions(e->producer, results, 5000, &why) < 0)
+    if (kafka_topic_partitions(e->producer, results, 5000, &why) < 0)
         log_warn("engine", "%s; results wait until it is", why.msg);
+    /* One handle for every result: producing by name would look the topic
+     * up for each. */
+    if (!(e->results_rkt = rd_kafka_topic_new(e->producer, results, NULL)))
+        return ms_error_set(err, "cannot use results topic '%s': %s", results,
+                            rd_kafka_err2str(rd_kafka_last_error()));
     return 0;
 }
 
@@ -487,6 +495,7 @@ void engine_free(engine *e) {
     if (e->data_rk) kafka_consumer_destroy(e->data_rk);
     if (e->models_rk) kafka_consumer_destroy(e->models_rk);
     checkpoint_free(e->checkpoint);
+    if (e->results_rkt) rd_kafka_topic_destroy(e->results_rkt);
     if (e->producer) rd_kafka_destroy(e->producer);
     offsets_free(e->offsets);
     free(e->models_start);

@@ -19,9 +19,6 @@
 #include "stream/engine_internal.h"
 #include "telemetry/log.h"
 
-/* Records a worker takes from its queue at a time. */
-#define WORKER_BATCH 64
-
 struct worker {
     engine *engine;
     int index;
@@ -88,16 +85,15 @@ static void *worker_main(void *arg) {
      * than per record. A worker waits for one record, then takes whatever
      * else is already queued (consume_batch_queue would wait for a full
      * batch, holding a slow stream's records back for its whole timeout). */
-    rd_kafka_message_t *batch[WORKER_BATCH];
+    rd_kafka_message_t *batch[SCORER_BATCH];
     while (wait_while_paused(e)) {
         if (!(batch[0] = rd_kafka_consume_queue(w->queue, 100))) continue;
         ssize_t n = 1 + rd_kafka_consume_batch_queue(w->queue, 0, batch + 1,
-                                                     WORKER_BATCH - 1);
+                                                     SCORER_BATCH - 1);
         if (n < 1) n = 1; /* the batch call failed: score the one we have */
-        for (ssize_t i = 0; i < n; i++) {
-            scorer_handle(sc, batch[i]);
-            rd_kafka_message_destroy(batch[i]);
-        }
+        for (ssize_t i = 0; i < n; i++) scorer_handle(sc, batch[i]);
+        scorer_flush(sc);
+        for (ssize_t i = 0; i < n; i++) rd_kafka_message_destroy(batch[i]);
     }
     scorer_free(sc);
     free(sc);
@@ -185,6 +181,7 @@ int engine_run_store(engine *e, const volatile sig_atomic_t *stop) {
         rd_kafka_message_t *msg;
         while ((msg = rd_kafka_consumer_poll(e->data_rk, 0))) {
             scorer_handle(main_scorer, msg);
+            scorer_flush(main_scorer);
             rd_kafka_message_destroy(msg);
         }
         engine_tick(e);

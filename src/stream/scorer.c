@@ -96,12 +96,12 @@ static int fit_buffers(scorer *s, const model *m) {
     return 0;
 }
 
-/* Queues the result; the record is finished when the broker acknowledges
- * it (see the delivery report in engine.c). Returns 0 when queued. */
+/* Encodes the result into the arena and adds it to the pending batch; the
+ * record is finished when the broker acknowledges it (see the delivery
+ * report in engine.c). Returns 0 when it will be queued. */
 static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
                    const served_model *sm, const model_output *out,
                    int64_t duration_ns) {
-    engine *e = s->engine;
     const model *m = sm->model;
     int classifier = out->label_index >= 0;
     wire_result r = {
@@ -119,25 +119,70 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
         .source_offset = msg->offset,
         .timestamp_ms = clock_epoch_ms(),
     };
-    size_t len = wire_encode_result(&r, s->result_buf, sizeof s->result_buf);
+    size_t len = wire_encode_result(&r, s->arena + s->arena_used,
+                                    sizeof s->arena - s->arena_used);
+    if (len == 0 && s->npending) { /* the arena is full: make room */
+        scorer_flush(s);
+        len = wire_encode_result(&r, s->arena, sizeof s->arena);
+    }
     if (len == 0) return -1;
-    for (;;) {
-        rd_kafka_resp_err_t perr = rd_kafka_producev(
-            e->producer, RD_KAFKA_V_TOPIC(e->cfg.results_topic),
-            RD_KAFKA_V_KEY(msg->key, msg->key_len),
-            RD_KAFKA_V_VALUE(s->result_buf, len),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE(offsets_pack(msg->partition, msg->offset)),
-            RD_KAFKA_V_END);
-        if (perr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            if (perr)
-                log_error("engine", "cannot queue result: %s",
-                          rd_kafka_err2str(perr));
-            return perr ? -1 : 0;
-        }
-        /* Back-pressure: the local queue is full; wait for deliveries (the
-         * main thread serves them) rather than drop the result. */
+    s->pending[s->npending++] = (rd_kafka_message_t){
+        .payload = s->arena + s->arena_used,
+        .len = len,
+        .key = msg->key,
+        .key_len = msg->key_len,
+        ._private = offsets_pack(msg->partition, msg->offset),
+    };
+    s->arena_used += len;
+    if (s->npending == SCORER_BATCH) scorer_flush(s);
+    return 0;
+}
+
+/* Back-pressure: waits (serving delivery reports) while the producer's
+ * queue lacks room for a batch from every scorer, so that a batch is never
+ * refused half-way and results of one partition stay in order. */
+static void wait_for_room(engine *e) {
+    size_t reserve = (size_t)SCORER_BATCH * (size_t)(e->nworkers + 2);
+    while (rd_kafka_outq_len(e->producer) + reserve > PRODUCER_QUEUE_MAX)
         rd_kafka_poll(e->producer, 10);
+}
+
+/* A result the producer would not take: finished as failed, so that its
+ * record does not hold its partition's offsets back forever. */
+static void result_not_queued(engine *e, const rd_kafka_message_t *m) {
+    int32_t partition;
+    int64_t offset;
+    offsets_unpack(m->_private, &partition, &offset);
+    log_error("engine", "cannot queue the result of %s[%d]@%lld: %s",
+              e->cfg.data_topic, partition, (long long)offset,
+              rd_kafka_err2str(m->err));
+    counter_inc(&e->counters->results_failed);
+    offsets_done(e->offsets, partition, offset);
+}
+
+void scorer_flush(scorer *s) {
+    engine *e = s->engine;
+    size_t n = s->npending;
+    s->npending = s->arena_used = 0;
+    if (!n) return;
+    wait_for_room(e);
+    for (size_t i = 0; i < n; i++) s->pending[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    int queued = rd_kafka_produce_batch(e->results_rkt, RD_KAFKA_PARTITION_UA,
+                                        RD_KAFKA_MSG_F_COPY, s->pending, (int)n);
+    if (queued == (int)n) return;
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_message_t *m = &s->pending[i];
+        /* Only another client of the queue (dead letters, the changelog)
+         * can have filled it since the wait: wait again, in order. */
+        while (m->err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(e->producer, 10);
+            m->err = rd_kafka_produce(e->results_rkt, RD_KAFKA_PARTITION_UA,
+                                      RD_KAFKA_MSG_F_COPY, m->payload, m->len,
+                                      m->key, m->key_len, m->_private)
+                         ? rd_kafka_last_error()
+                         : RD_KAFKA_RESP_ERR_NO_ERROR;
+        }
+        if (m->err) result_not_queued(e, m);
     }
 }
 
@@ -194,7 +239,7 @@ static int score_record(scorer *s, const rd_kafka_message_t *msg,
             if (e->cfg.influx)
                 influx_record(e->cfg.influx, rec->data_type, sm->info.name,
                               out.value, duration);
-            if (e->cfg.results_topic && e->cfg.results_topic[0]) {
+            if (e->results_rkt) {
                 queued = publish(s, msg, rec, sm, &out, duration) == 0;
                 if (!queued) counter_inc(&e->counters->results_failed);
             }
