@@ -83,10 +83,17 @@ typedef struct scorer {
     size_t probs_cap;
     ratelimit reject_log;
     int64_t last_sample_ns;     /* last prediction put in the recent ring */
+    /* A batch is one RCU read-side section, from its first record to
+     * scorer_flush(), and its counts reach the shared counters then, once:
+     * per record, two threads would pass those cache lines back and forth. */
+    int reading;                /* inside store_read_lock() */
+    served_tally tally;
+    uint64_t received, scored;
     /* results encoded but not yet queued: pending[i].payload points into
      * arena, pending[i].key into the record's message */
     rd_kafka_message_t pending[SCORER_BATCH];
     size_t npending, arena_used;
+    int64_t batch_epoch_ms;     /* the pending results' timestamp */
     uint8_t arena[SCORER_ARENA_BYTES];
 } scorer;
 

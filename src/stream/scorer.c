@@ -96,6 +96,8 @@ static int fit_buffers(scorer *s, const model *m) {
     return 0;
 }
 
+static void queue_pending(scorer *s);
+
 /* Encodes the result into the arena and adds it to the pending batch; the
  * record is finished when the broker acknowledges it (see the delivery
  * report in engine.c). Returns 0 when it will be queued. */
@@ -104,6 +106,9 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
                    int64_t duration_ns) {
     const model *m = sm->model;
     int classifier = out->label_index >= 0;
+    /* The results of a batch are scored within well under a millisecond:
+     * one clock reading stamps them all. */
+    if (!s->npending) s->batch_epoch_ms = clock_epoch_ms();
     wire_result r = {
         .data_type = rec->data_type,
         .model_name = sm->info.name,
@@ -117,12 +122,12 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
         .source_topic = rd_kafka_topic_name(msg->rkt),
         .source_partition = msg->partition,
         .source_offset = msg->offset,
-        .timestamp_ms = clock_epoch_ms(),
+        .timestamp_ms = s->batch_epoch_ms,
     };
     size_t len = wire_encode_result(&r, s->arena + s->arena_used,
                                     sizeof s->arena - s->arena_used);
     if (len == 0 && s->npending) { /* the arena is full: make room */
-        scorer_flush(s);
+        queue_pending(s);
         len = wire_encode_result(&r, s->arena, sizeof s->arena);
     }
     if (len == 0) return -1;
@@ -134,7 +139,7 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
         ._private = offsets_pack(msg->partition, msg->offset),
     };
     s->arena_used += len;
-    if (s->npending == SCORER_BATCH) scorer_flush(s);
+    if (s->npending == SCORER_BATCH) queue_pending(s);
     return 0;
 }
 
@@ -160,7 +165,24 @@ static void result_not_queued(engine *e, const rd_kafka_message_t *m) {
     offsets_done(e->offsets, partition, offset);
 }
 
-void scorer_flush(scorer *s) {
+/* Ends the batch's read-side section, after adding its counts to the
+ * models and counters (a model found in it may be freed once it ends). */
+static void end_reading(scorer *s) {
+    counters *c = s->engine->counters;
+    served_tally_flush(&s->tally);
+    atomic_fetch_add_explicit(&c->records_received, s->received,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->records_scored, s->scored,
+                              memory_order_relaxed);
+    s->received = s->scored = 0;
+    if (s->reading) store_read_unlock();
+    s->reading = 0;
+}
+
+/* Hands the pending results to the producer in one call. Mid-batch (the
+ * arena or the batch is full) it runs inside the read-side section: the
+ * model the record in hand was scored with stays valid. */
+static void queue_pending(scorer *s) {
     engine *e = s->engine;
     size_t n = s->npending;
     s->npending = s->arena_used = 0;
@@ -184,6 +206,11 @@ void scorer_flush(scorer *s) {
         }
         if (m->err) result_not_queued(e, m);
     }
+}
+
+void scorer_flush(scorer *s) {
+    end_reading(s);
+    queue_pending(s);
 }
 
 /* A scorer puts at most one prediction per interval in the recent ring:
@@ -213,7 +240,10 @@ static int score_record(scorer *s, const rd_kafka_message_t *msg,
     engine *e = s->engine;
     ms_error err;
     int queued = 0;
-    store_read_lock();
+    if (!s->reading) {
+        store_read_lock();
+        s->reading = 1;
+    }
     served_model *sm = store_current(e->store, rec->data_type);
     if (!sm) {
         ms_error_set(&err, "no model serves data type '%s' yet", rec->data_type);
@@ -230,12 +260,12 @@ static int score_record(scorer *s, const rd_kafka_message_t *msg,
             served_model_failed(sm);
             queued = reject(s, msg, REJECT_FAILED, &err);
         } else {
-            served_model_scored(sm, duration);
+            served_tally_add(&s->tally, sm, duration);
             if (t0 - s->last_sample_ns >= RECENT_SAMPLE_NS) {
                 s->last_sample_ns = t0;
                 sample(&e->counters->recent, msg, rec, sm, &out, duration);
             }
-            counter_inc(&e->counters->records_scored);
+            s->scored++;
             if (e->cfg.influx)
                 influx_record(e->cfg.influx, rec->data_type, sm->info.name,
                               out.value, duration);
@@ -245,7 +275,6 @@ static int score_record(scorer *s, const rd_kafka_message_t *msg,
             }
         }
     }
-    store_read_unlock();
     return queued;
 }
 
@@ -256,7 +285,7 @@ void scorer_handle(scorer *s, const rd_kafka_message_t *msg) {
             log_warn("engine", "data topic: %s", rd_kafka_message_errstr(msg));
         return;
     }
-    counter_inc(&e->counters->records_received);
+    s->received++;
     int tracked = offsets_begin(e->offsets, msg->partition, msg->offset) == 0;
     record rec;
     ms_error err;
