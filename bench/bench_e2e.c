@@ -230,6 +230,7 @@ typedef struct engine_run {
 
 static void *run_engine_thread(void *arg) {
     running_engine *r = arg;
+    pthread_setname_np(pthread_self(), "ms-engine"); /* for perf --comm */
     r->rc = engine_run(r->e, &r->stop);
     return NULL;
 }

@@ -14,6 +14,7 @@
  * record in hand and waits), so the revoked partitions' work is complete
  * before their offsets are committed and they are given up.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "stream/engine_internal.h"
@@ -73,6 +74,9 @@ static int wait_while_paused(engine *e) {
 static void *worker_main(void *arg) {
     worker *w = arg;
     engine *e = w->engine;
+    char name[16];
+    snprintf(name, sizeof name, "ms-score-%d", w->index);
+    pthread_setname_np(pthread_self(), name); /* as top -H and perf show it */
     store_thread_online();
     scorer *sc = malloc(sizeof *sc);
     if (!sc) {
@@ -109,6 +113,7 @@ typedef struct model_thread {
 static void *models_main(void *arg) {
     model_thread *mt = arg;
     engine *e = mt->engine;
+    pthread_setname_np(pthread_self(), "ms-models");
     store_thread_online(); /* swaps wait for grace periods */
     while (!*mt->stop) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(e->models_rk, 100);

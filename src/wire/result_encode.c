@@ -36,7 +36,11 @@ static size_t varint_size(uint64_t v) {
     return n;
 }
 
-static void put_varint(writer *w, uint64_t v) {
+static inline void put_varint(writer *w, uint64_t v) {
+    if (v < 0x80 && w->p < w->end) { /* tags, lengths: nearly always */
+        *w->p++ = (uint8_t)v;
+        return;
+    }
     if ((size_t)(w->end - w->p) < varint_size(v)) {
         w->overflow = 1;
         return;
@@ -48,7 +52,7 @@ static void put_varint(writer *w, uint64_t v) {
     *w->p++ = (uint8_t)v;
 }
 
-static void put_tag(writer *w, unsigned field, unsigned wire_type) {
+static inline void put_tag(writer *w, unsigned field, unsigned wire_type) {
     put_varint(w, (uint64_t)field << 3 | wire_type);
 }
 
@@ -60,9 +64,14 @@ static void put_double(writer *w, unsigned field, double v) {
         w->overflow = 1;
         return;
     }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(w->p, &v, 8);
+    w->p += 8;
+#else
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     for (int i = 0; i < 8; i++) *w->p++ = (uint8_t)(bits >> (8 * i));
+#endif
 }
 
 /* int32 and int64 alike: a negative value is sign-extended to 64 bits. */
