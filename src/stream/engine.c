@@ -106,14 +106,26 @@ static int make_producer(engine *e, ms_error *err) {
     rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
     char queue_max[16];
     snprintf(queue_max, sizeof queue_max, "%d", PRODUCER_QUEUE_MAX);
-    if (kafka_conf_set(conf, "linger.ms", "5", err) ||
-        kafka_conf_set(conf, "queue.buffering.max.messages", queue_max, err) ||
+    if (kafka_conf_tune(conf, "linger.ms", "5", err) ||
+        kafka_conf_tune(conf, "queue.buffering.max.messages", queue_max, err) ||
         kafka_conf_set(conf, "enable.idempotence", "true", err) ||
         (exactly_once(e) &&
          kafka_conf_set(conf, "transactional.id", e->cfg.transactional_id, err))) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }
+    /* The queue's size as it is (the user may have set it): scorers wait
+     * below it, keeping room for a batch from each. */
+    char value[32];
+    size_t value_len = sizeof value;
+    long queue_len = PRODUCER_QUEUE_MAX;
+    if (rd_kafka_conf_get(conf, "queue.buffering.max.messages", value,
+                          &value_len) == RD_KAFKA_CONF_OK)
+        queue_len = atol(value);
+    size_t reserve = (size_t)SCORER_BATCH * (size_t)(e->cfg.threads + 2);
+    e->producer_queue_room = (size_t)queue_len > 2 * reserve
+                                 ? (size_t)queue_len - reserve
+                                 : (size_t)queue_len / 2;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, e);
     if (!(e->producer = kafka_new(RD_KAFKA_PRODUCER, conf, err))) return -1;
@@ -216,13 +228,13 @@ static int make_data_consumer(engine *e, ms_error *err) {
          * scoring for about half a second every 100,000 records (seen in
          * bench_e2e). Bound the queue by size (queued.max.messages.kbytes,
          * 64 MB) instead. */
-        kafka_conf_set(conf, "queued.min.messages", "1000000", err) ||
+        kafka_conf_tune(conf, "queued.min.messages", "1000000", err) ||
         /* A broker may hold a fetch at the end of a partition this long
          * even when records arrive meanwhile (the embedded one does): the
          * default 500 ms put up to half a second on every record's
          * latency. Kafka answers as soon as data comes, so a lower value
          * only costs it a few more empty fetches when idle. */
-        kafka_conf_set(conf, "fetch.wait.max.ms", "20", err) ||
+        kafka_conf_tune(conf, "fetch.wait.max.ms", "20", err) ||
         /* Exactly-once chains: read only committed records upstream. */
         (exactly_once(e) &&
          kafka_conf_set(conf, "isolation.level", "read_committed", err))) {

@@ -29,8 +29,9 @@
 #define SCORER_BATCH 64
 #define SCORER_ARENA_BYTES (2 * RESULT_MAX_BYTES)
 
-/* The producer's local queue (queue.buffering.max.messages). Scorers wait
- * for room before queueing a batch, so a full queue never splits one. */
+/* The producer's local queue (queue.buffering.max.messages) unless the
+ * user sets it. Scorers wait for room before queueing a batch, so a full
+ * queue does not split one. */
 #define PRODUCER_QUEUE_MAX 100000
 
 typedef struct worker worker;
@@ -43,6 +44,7 @@ struct engine {
     rd_kafka_t *models_rk;
     rd_kafka_t *producer;
     rd_kafka_topic_t *results_rkt;  /* NULL when results are not published */
+    size_t producer_queue_room;     /* scorers queue a batch below this */
     int models_partitions;
     int64_t *models_start;        /* per partition: first offset read; -1 = beginning */
     offset_tracker *offsets;

@@ -144,11 +144,10 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
 }
 
 /* Back-pressure: waits (serving delivery reports) while the producer's
- * queue lacks room for a batch from every scorer, so that a batch is never
+ * queue lacks room for a batch from every scorer, so that a batch is not
  * refused half-way and results of one partition stay in order. */
 static void wait_for_room(engine *e) {
-    size_t reserve = (size_t)SCORER_BATCH * (size_t)(e->nworkers + 2);
-    while (rd_kafka_outq_len(e->producer) + reserve > PRODUCER_QUEUE_MAX)
+    while (rd_kafka_outq_len(e->producer) >= (int)e->producer_queue_room)
         rd_kafka_poll(e->producer, 10);
 }
 
