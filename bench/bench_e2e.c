@@ -618,14 +618,16 @@ static void phase_latency(bench *b, const bench_model *tree) {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: bench_e2e [--records N] [--threads N] [--repeat N]\n"
-            "                 [--phases e2e,swap,latency]\n"
+            "                 [--kafka-property N=V,...] [--phases e2e,swap,latency]\n"
             "                 [--engines stage,store1,store] CSV LABEL=MODEL...\n"
             "End-to-end records/s of the engines on the embedded broker, and\n"
             "their ratio to a plain consumer measured in the same run; model\n"
             "swap gaps (needs a model labelled forest) and latency at %d\n"
             "records/s (needs one labelled tree). MODEL: .pmml or .pb.\n"
             "Throughput figures are the best of --repeat runs (3, at most %d);\n"
-            "ratios the median of each run's ratio to a baseline run just before.\n",
+            "ratios the median of each run's ratio to a baseline run just before.\n"
+            "--kafka-property: librdkafka properties for every client (as\n"
+            "modelserver's), e.g. fetch.wait.max.ms=2.\n",
             LATENCY_RATE, MAX_REPEAT);
 }
 
@@ -643,6 +645,9 @@ int main(int argc, char **argv) {
             engines = argv[++i];
         } else if (strcmp(argv[i], "--phases") == 0 && i + 1 < argc) {
             phases = argv[++i];
+        } else if (strcmp(argv[i], "--kafka-property") == 0 && i + 1 < argc) {
+            ms_error perr;
+            if (kafka_set_properties(argv[++i], &perr)) die("--kafka-property", perr.msg);
         } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             b.repeat = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
