@@ -452,3 +452,31 @@ def publish_model(bootstrap, server, path):
     name = os.path.splitext(os.path.basename(path))[0]
     wait_for(f"model {name} serving",
              lambda: (http_get(server.port, "/stats", quiet=True) or {}).get("name") == name)
+
+
+def read_checkpoint(path):
+    """The state directory's checkpoint file, checked and decoded here from
+    its documented layout ("MSCKPT01", payload length and FNV-1a 64 of the
+    payload, little-endian, then a StoreCheckpoint): a list of
+    (dataType, model name, records scored) per entry, or None when the file
+    is torn (length or checksum mismatch)."""
+    with open(path, "rb") as f:
+        buf = f.read()
+    if len(buf) < 24 or buf[:8] != b"MSCKPT01":
+        return None
+    length, checksum = struct.unpack_from("<QQ", buf, 8)
+    body = buf[24:]
+    fnv = 0xcbf29ce484222325
+    for byte in body:
+        fnv = ((fnv ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    if length != len(body) or fnv != checksum:
+        return None
+    out = []
+    for num, entry in decode_fields(body):
+        if num != 1:
+            continue
+        e = dict(decode_fields(entry))
+        model = dict(decode_fields(e.get(2, b"")))
+        stats = dict(decode_fields(e.get(3, b"")))
+        out.append((e.get(1, b"").decode(), model.get(1, b"").decode(), stats.get(2, 0)))
+    return out
