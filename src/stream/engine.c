@@ -335,6 +335,12 @@ void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg) {
         return;
     }
     counter_inc(&e->counters->models_received);
+    /* A big model takes seconds to fetch and compile: say when it starts,
+     * so that the gap before "now serving" reads as work, not a hang. */
+    log_info("engine", "loading the model update at %s[%d]@%lld (%zu bytes)",
+             rd_kafka_topic_name(msg->rkt), (int)msg->partition,
+             (long long)msg->offset, msg->len);
+    int64_t started = clock_mono_ns();
     ms_error err;
     model_update_result res;
     int rc = model_update_apply(e->store, msg->payload, msg->len,
@@ -353,8 +359,10 @@ void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg) {
         return;
     }
     counter_inc(&e->counters->models_loaded);
-    log_info("engine", "now serving model '%s' (%s) for data type '%s'",
-             res.name, model_type_name(res.type), res.data_type);
+    log_info("engine", "now serving model '%s' (%s) for data type '%s', "
+                       "loaded in %.3f s",
+             res.name, model_type_name(res.type), res.data_type,
+             (double)(clock_mono_ns() - started) / 1e9);
     checkpoint_model_swapped(e->checkpoint, e->store, res.data_type,
                              msg->payload, msg->len);
 }
