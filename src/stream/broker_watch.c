@@ -6,7 +6,9 @@
  * "nodename", "state"}}); a broker counts as reachable in state UP or UPDATE.
  * Bootstrap entries (nodeid -1) stand for the configured addresses: they
  * count for "is anything reachable" but get no line of their own, since the
- * same broker also appears under its node id. Per-broker lines are left out
+ * same broker also appears under its node id. A broker is said lost only
+ * once it has been seen up: a client connects only to the brokers it needs,
+ * so one it never connected to is not lost. Per-broker lines are left out
  * when every broker goes at once: that is one event, the outage, and it gets
  * one line.
  */
@@ -24,7 +26,8 @@
 
 typedef struct watched {
     int32_t nodeid;
-    int up;
+    int up;       /* connected at the last report */
+    int seen_up;  /* connected at some report */
 } watched;
 
 struct broker_watch {
@@ -64,9 +67,10 @@ static watched *find(broker_watch *w, int32_t nodeid) {
     for (int i = 0; i < w->nbrokers; i++)
         if (w->brokers[i].nodeid == nodeid) return &w->brokers[i];
     if (w->nbrokers == WATCHED_MAX) return NULL;
-    /* First seen: as if it had been up, so a broker that never answered
-     * is reported as lost. */
-    w->brokers[w->nbrokers] = (watched){.nodeid = nodeid, .up = 1};
+    /* First seen: not up yet. A client connects only to the brokers it
+     * needs (librdkafka's sparse connections), so a broker it never
+     * connected to is not one it lost. */
+    w->brokers[w->nbrokers] = (watched){.nodeid = nodeid, .up = 0};
     return &w->brokers[w->nbrokers++];
 }
 
@@ -91,13 +95,18 @@ void broker_watch_stats(broker_watch *w, const char *json, size_t len,
         if (nodeid < 0) continue;
         known++;
         watched *wb = find(w, (int32_t)nodeid);
-        if (wb && wb->up != is_up && nchanged < WATCHED_MAX) {
+        /* Changes of a broker seen up before: lost, or back after that. */
+        if (wb && wb->up != is_up && (wb->up || wb->seen_up) &&
+            nchanged < WATCHED_MAX) {
             const char *name = json_string_value(json_object_get(b, "nodename"));
             changed[nchanged].nodeid = (int32_t)nodeid;
             changed[nchanged].up = is_up;
             changed[nchanged++].name = name ? name : key;
         }
-        if (wb) wb->up = is_up;
+        if (wb) {
+            wb->up = is_up;
+            wb->seen_up |= is_up;
+        }
     }
     int was_connected = w->connected;
     w->connected = up > 0;
