@@ -205,6 +205,10 @@ static double eval_apply(const pmml_exprs *e, const pmml_enode *nd,
     const uint32_t *kids = e->kids + nd->first;
     double v[MAX_ARGS];
     int n = (int)nd->count;
+    /* compile_apply() gives every Apply 1 to MAX_ARGS arguments, each
+     * function as many as it takes; checked here so that the reads of
+     * v[] below are visibly in bounds. */
+    if (n < 1 || n > MAX_ARGS) return NAN;
     if (nd->fn == F_IF) {
         double c = eval(e, kids[0], x, invalid);
         if (isnan(c)) return nd->missing_to;
@@ -219,6 +223,10 @@ static double eval_apply(const pmml_exprs *e, const pmml_enode *nd,
         v[i] = eval(e, kids[i], x, invalid);
         if (isnan(v[i])) return nd->missing_to;
     }
+    /* Functions of fixed arity (up to 3: normalCDF) read v[0..2]; their
+     * count was checked at load, and the padding keeps every read of a
+     * fixed position defined whatever the node says. */
+    for (int i = n; i < 3; i++) v[i] = NAN;
     double r = apply(nd->fn, v, n);
     if (isfinite(r)) return r;
     if (nd->invalid == INVALID_RETURN) *invalid = 1;
@@ -592,10 +600,11 @@ static int lookup_builtin(pmml_ctx *ctx, const xmlNode *el, const char *name,
 /* isValid / isNotValid judge a field's value: the argument must be one
  * (arg is its node); nd gets the field's declarations. */
 static int bind_validity(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
-                         const char *name, const pmml_enode *arg,
+                         const char *name, const uint32_t *args, size_t n,
                          pmml_enode *nd) {
     pmml_validity vd;
-    if (arg->op != E_FIELD)
+    const pmml_enode *arg = n == 1 ? &e->nodes[args[0]] : NULL;
+    if (!arg || arg->op != E_FIELD)
         return pmml_fail(ctx, el, "function '%s' takes a field (a "
                                   "FieldRef), not an expression", name);
     nd->slot = arg->slot;
@@ -646,7 +655,7 @@ static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
     if (lookup_builtin(ctx, el, name, n, &index) < 0) return -1;
     nd.fn = (uint16_t)functions[index].fn;
     if ((nd.fn == F_IS_VALID || nd.fn == F_IS_NOT_VALID) &&
-        bind_validity(ctx, e, el, name, &e->nodes[args[0]], &nd) < 0)
+        bind_validity(ctx, e, el, name, args, n, &nd) < 0)
         return -1;
     nd.count = (uint32_t)n;
     if (add_kids(ctx, e, args, n, &nd.first) < 0) return -1;

@@ -201,7 +201,7 @@ static int prep_score(const model *m, const double *x, void *scratch,
     int want_outputs = out->outputs && p->outs.n;
     double *probs = out->probabilities;
     if (want_outputs && !probs)
-        out->probabilities = (double *)((char *)scratch + pm->buffer);
+        out->probabilities = (void *)((char *)scratch + pm->buffer);
     void *inner_scratch = (char *)scratch + pm->buffer + pm->probs;
     int rc = model_score(pm->inner, buf, inner_scratch, out, err);
     if (rc < 0 && (p->has_default || p->priors)) rc = fallback(pm, out);
