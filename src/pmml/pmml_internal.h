@@ -307,12 +307,19 @@ typedef struct pmml_rule {
     double lo, hi;
 } pmml_rule;
 
-/* What decides the validity of one field: its rules, rules[first ..
- * first + count) of the model's pmml_exprs. */
+/* What a DataField's dataType lets through: integer fields take whole
+ * numbers only, boolean fields 0 and 1 (as JPMML parses a value by its
+ * dataType, 1.5 is not an integer: an invalid value); the others any
+ * number. */
+enum { PMML_VALUES_ANY, PMML_VALUES_INTEGER, PMML_VALUES_BOOLEAN };
+
+/* What decides the validity of one field: its dataType and its rules,
+ * rules[first .. first + count) of the model's pmml_exprs. */
 typedef struct pmml_validity {
     uint32_t first, count;
     uint8_t restrict_values;    /* valid Values listed: others are invalid */
     uint8_t has_intervals;      /* continuous: only the Intervals are valid */
+    uint8_t values;             /* PMML_VALUES_*: the dataType's */
 } pmml_validity;
 
 /* The expressions of one model, nodes in evaluation order. */
@@ -435,13 +442,15 @@ int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets);
  * next derived slot and adding it to ctx->fields. */
 int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot);
 
-/* Whether non-missing value v is valid by the declarations of field vd
- * (rules in e); *missing is set when a Value declares it missing. */
+/* Whether non-missing value v is valid by the dataType and declarations
+ * of field vd (rules in e); *missing is set when a Value declares it
+ * missing. */
 int pmml_prep_is_valid(const pmml_exprs *e, const pmml_validity *vd,
                        double v, int *missing);
 
 /* The validity declarations of the model's active field in slot, copied
- * to *out; 0 when it has none (then every non-missing value is valid). */
+ * to *out; 0 when it has none (then every non-missing value is valid).
+ * A restrictive dataType (integer, boolean) counts as one. */
 int pmml_prep_validity(const pmml_ctx *ctx, int32_t slot,
                        pmml_validity *out);
 

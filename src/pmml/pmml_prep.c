@@ -88,9 +88,25 @@ typedef struct prep_model {
 
 /* ---- scoring ---------------------------------------------------------- */
 
+/* Whether v is a value of the dataType (Value declarations come after:
+ * a value that does not parse is invalid before anything else). */
+static int of_data_type(int values, double v) {
+    switch (values) {
+    case PMML_VALUES_INTEGER: return v == floor(v) && isfinite(v);
+    case PMML_VALUES_BOOLEAN: return v == 0 || v == 1;
+    default: return 1;
+    }
+}
+
+/* Whether a field has anything that can make a value invalid. */
+static int has_checks(const pmml_validity *vd) {
+    return vd->count || vd->values != PMML_VALUES_ANY;
+}
+
 int pmml_prep_is_valid(const pmml_exprs *e, const pmml_validity *vd,
                        double v, int *missing) {
     int in_interval = 0;
+    if (!of_data_type(vd->values, v)) return 0;
     for (uint32_t i = vd->first; i < vd->first + vd->count; i++) {
         const pmml_rule *r = &e->rules[i];
         if (r->kind == PMML_RULE_INTERVAL) {
@@ -109,7 +125,7 @@ static int prepare_field(const pmml_prep *p, const prep_field *f, double *x,
                          ms_error *err) {
     double v = x[f->slot];
     int missing = isnan(v);
-    if (!missing && f->valid.count &&
+    if (!missing && has_checks(&f->valid) &&
         !pmml_prep_is_valid(&p->exprs, &f->valid, v, &missing)) {
         switch (f->invalid) {
         case INV_RETURN:
@@ -277,6 +293,20 @@ static int read_interval(pmml_ctx *ctx, const xmlNode *el, pmml_rule *r) {
     return 0;
 }
 
+/* The values the DataField's dataType admits. A value is read as JPMML
+ * parses it by its dataType: an integer field given 1.5, a boolean one
+ * given 2, holds an invalid value. float and double take any number (a
+ * float is not rounded: operands are doubles too); strings and dates are
+ * numbers here (the README says what records carry). */
+static int read_data_type(pmml_ctx *ctx, const xmlNode *df,
+                          pmml_validity *vd) {
+    const char *type = pmml_attr(ctx, df, "dataType");
+    if (!type) return ctx->oom ? -1 : 0;
+    if (strcmp(type, "integer") == 0) vd->values = PMML_VALUES_INTEGER;
+    else if (strcmp(type, "boolean") == 0) vd->values = PMML_VALUES_BOOLEAN;
+    return 0;
+}
+
 /* The DataField's Values and Intervals, as rules of field f. */
 static int read_validity(pmml_ctx *ctx, pmml_prep *p, const xmlNode *df,
                          prep_field *f) {
@@ -284,7 +314,8 @@ static int read_validity(pmml_ctx *ctx, pmml_prep *p, const xmlNode *df,
     static const char *const optypes[] = {"categorical", "ordinal",
                                           "continuous", NULL};
     int optype;
-    if (pmml_attr_enum(ctx, df, "optype", optypes, 2, &optype) < 0)
+    if (pmml_attr_enum(ctx, df, "optype", optypes, 2, &optype) < 0 ||
+        read_data_type(ctx, df, &f->valid) < 0)
         return -1;
     f->valid.first = (uint32_t)p->exprs.nrules;
     for (const xmlNode *v = pmml_elem(df->children); v; v = pmml_elem(v->next)) {
@@ -320,7 +351,7 @@ int pmml_prep_validity(const pmml_ctx *ctx, int32_t slot,
                        pmml_validity *out) {
     const pmml_prep *p = ctx->prep;
     for (size_t i = 0; p && i < p->nfields; i++)
-        if (p->fields[i].slot == slot && p->fields[i].valid.count) {
+        if (p->fields[i].slot == slot && has_checks(&p->fields[i].valid)) {
             *out = p->fields[i].valid;
             return 1;
         }
@@ -365,7 +396,7 @@ int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
     if (f.outliers != OUT_AS_IS && isinf(f.low) && isinf(f.high))
         return pmml_fail(ctx, mf, "outliers '%s' needs lowValue or highValue",
                          outliers[f.outliers]);
-    int acts = !isnan(f.replacement) || f.valid.count ||
+    int acts = !isnan(f.replacement) || has_checks(&f.valid) ||
                f.outliers != OUT_AS_IS;
     if (!acts) return 0;
     if (add_name(ctx, p, pmml_attr(ctx, mf, "name"), &f.name_at) < 0 ||
