@@ -68,12 +68,14 @@
 typedef struct pmml_field {
     const char *name;   /* owned by the load context's string pool */
     int slot;           /* schema or buffer slot; -1 for non-active fields */
+    int type;           /* PMML_T_*: numbers, or string codes */
     int line;           /* of the MiningField, for messages */
     int derived;        /* a derived field: slot >= PMML_DERIVED_BASE */
     int output;         /* an OutputField of the model (also derived) */
 } pmml_field;
 
 typedef struct pmml_prep pmml_prep;   /* pmml_prep.c */
+typedef struct pmml_strtab pmml_strtab;   /* pmml_strings.c */
 
 /* Class labels of a classifier, in the order the model reports them. */
 typedef struct pmml_classes {
@@ -108,6 +110,7 @@ typedef struct pmml_ctx {
     size_t nfields, nfields_cap;
     const char *target;             /* target field name, or NULL */
     pmml_classes classes;           /* labels gathered so far */
+    pmml_strtab *strtab;            /* the document's strings, or NULL */
 } pmml_ctx;
 
 /* ---- pmml_xml.c: parsing and helpers -------------------------------- */
@@ -187,9 +190,20 @@ int pmml_is_common_child(const xmlNode *el);
 
 /* Schema slot of the active field named by attribute attr of el, and (if
  * name is not NULL) that name, valid until the load ends. An unknown or
- * non-active field is an error naming the element. */
+ * non-active field is an error naming the element, and so is a field
+ * that holds strings: its reader takes numbers. */
 int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
                     int *slot, const char **name);
+
+/* The same for readers that take strings too: *type gets the field's
+ * PMML_T_*. */
+int pmml_input_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
+                     int *slot, int *type);
+
+/* An operand given as text for a field of type (PMML_T_*): its string
+ * code for a string field, else the number it must be. */
+int pmml_operand(pmml_ctx *ctx, const xmlNode *el, int type,
+                 const char *text, double *v);
 
 /* Index of label in ctx->classes; when absent, appended unless the labels
  * are fixed (then it is an error naming el). */
@@ -216,6 +230,9 @@ typedef struct pmml_values {
 
 /* Appends the numbers of an Array element to v (checking its n). */
 int pmml_array_read(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v);
+
+/* Appends the members of an Array of strings to v, as string codes. */
+int pmml_array_read_codes(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v);
 
 /* Appends the n values of a REAL-SparseArray element (zeros but at its
  * Indices) to v. */
@@ -284,10 +301,21 @@ void pmml_normcont_free(pmml_normcont *nc);
 
 /* ---- pmml_expr.c: expressions ---------------------------------------- */
 
+/* Expression node operators. */
+enum { PMML_E_CONST, PMML_E_FIELD, PMML_E_NORM_CONT, PMML_E_NORM_DISC,
+       PMML_E_DISCRETIZE, PMML_E_MAP_VALUES, PMML_E_APPLY, PMML_E_STRFN };
+
+/* What a node's (or field's) value is: a number, or a string code that is
+ * always one of the document's strings ("closed"), or a string code that
+ * may be PMML_STRING_UNKNOWN ("open": an input field that does not limit
+ * itself to listed Values, a formatNumber result). */
+enum { PMML_T_NUMBER, PMML_T_STRING, PMML_T_OPEN };
+
 typedef struct pmml_enode {
-    uint8_t op;             /* enum op in pmml_expr.c */
+    uint8_t op;             /* PMML_E_* */
     uint8_t invalid;        /* Apply invalidValueTreatment */
-    uint16_t fn;            /* Apply: the built-in */
+    uint8_t type;           /* PMML_T_* of the value */
+    uint8_t fn;             /* Apply: the built-in */
     int32_t slot;           /* the field read */
     uint32_t first, count;  /* Apply arguments: kids[first ..] */
     uint32_t aux, naux;     /* data[] range, or index into norms[] */
@@ -335,7 +363,12 @@ typedef struct pmml_exprs {
     size_t nrules, caprules;
     pmml_validity *checks;  /* what isValid / isNotValid nodes test (aux) */
     size_t nchecks, capchecks;
+    const struct pmml_strtab *strings;  /* string functions' tables, or
+                                           NULL (owned by the document) */
 } pmml_exprs;
+
+/* Type (PMML_T_*) of node root. */
+int pmml_expr_type(const pmml_exprs *e, uint32_t root);
 
 /* Compiles expression element el (Constant, FieldRef, NormContinuous,
  * NormDiscrete, Discretize, MapValues, Apply); *root is its node. */
@@ -379,6 +412,83 @@ int pmml_mining_segment_score(const model *m, const double *x, void *scratch,
 /* pmml_cluster.c: the distance (or similarity) of record x to cluster
  * number cluster of ClusteringModel m; NaN when it has none. */
 double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
+
+/* ---- pmml_strings.c, pmml_strfn.c: strings as codes ------------------ */
+
+#define PMML_STRING_UNKNOWN (-1.0) /* a string the document does not name */
+#define PMML_MAX_STRINGS 100000    /* distinct strings of one document */
+#define PMML_MAX_STRING_BYTES 4096 /* longest string a function may make */
+
+/* One string function of the document (an Apply node of e), tabled over
+ * the string table: table[code] is its result for that string. */
+typedef struct pmml_strfn_site {
+    pmml_exprs *e;
+    uint32_t node;
+    const xmlNode *el;      /* the Apply, for messages (load time only) */
+    size_t done;            /* strings already run through it */
+    double *table;
+    size_t n;
+    void *re;               /* regex_t of replace and matches, at load */
+} pmml_strfn_site;
+
+struct pmml_strtab {
+    char **text;            /* code -> string */
+    size_t n, cap;
+    uint32_t *slots;        /* hash of code + 1 (0: empty) */
+    size_t nslots;
+    pmml_strfn_site *sites;
+    size_t nsites, capsites;
+    uint8_t input[RECORD_MAX_FEATURES];  /* record slots holding codes */
+};
+
+/* The code of string s, added to the document's table if new. */
+int pmml_string_code(pmml_ctx *ctx, const xmlNode *el, const char *s,
+                     double *code);
+
+/* The string of a code, NULL when code is none (t may be NULL). */
+const char *pmml_string_text(const pmml_strtab *t, double code);
+
+/* The code of s, or PMML_STRING_UNKNOWN; never allocates. */
+double pmml_string_find(const pmml_strtab *t, const char *s);
+
+/* Notes that record slot takes string codes (for model_encode). */
+int pmml_strings_input(pmml_ctx *ctx, int slot);
+
+/* Defers the table of string function node of e (its aux becomes the
+ * site) to pmml_strings_finish. */
+int pmml_strings_defer(pmml_ctx *ctx, pmml_exprs *e, uint32_t node,
+                       const xmlNode *el);
+
+/* Computes the deferred tables and wraps m (the document's model) in a
+ * model that owns the strings and encodes input text; m as it is when
+ * the document has no strings. NULL on failure (m is freed). */
+model *pmml_strings_finish(pmml_ctx *ctx, model *m);
+
+void pmml_strings_free(pmml_strtab *t);
+
+/* Which string built-in name is: its index, -1 when it is none, -2 (err
+ * filled) for a wrong argument count or a date function. */
+int pmml_strfn_lookup(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                      size_t n);
+
+/* Checks the arguments (nd->first, count in e) of string built-in sf and
+ * sets nd's slot (the function), type, naux and value. */
+int pmml_strfn_compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
+                       int sf, pmml_enode *nd);
+
+/* Whether nd is tabled (deferred) rather than run while scoring. */
+int pmml_strfn_is_table(const pmml_enode *nd);
+
+/* Site's function over string s: a code (interned) or a number. */
+int pmml_strfn_eval(pmml_ctx *ctx, pmml_strfn_site *site, const char *s,
+                    double *out);
+
+void pmml_strfn_site_free(pmml_strfn_site *site);
+
+/* The value of string function node nd over its arguments v (none
+ * missing); NaN when it cannot be computed (invalid). */
+double pmml_strfn_score(const pmml_exprs *e, const pmml_enode *nd,
+                        const double *v);
 
 /* ---- pmml_output.c: OutputFields ------------------------------------- */
 
@@ -431,9 +541,11 @@ int pmml_prep_begin(pmml_ctx *ctx, const xmlNode *model_el);
 /* Records the treatments of active MiningField mf (DataField df, slot):
  * missing-value replacement, validity from df's Values and Intervals,
  * invalidValueTreatment, outliers. df is NULL for a field an enclosing
- * model derives (it has no validity rules). */
+ * model derives (it has no validity rules). *type is the field's
+ * PMML_T_*; a string field (PMML_T_OPEN) that only lets its listed
+ * Values through becomes PMML_T_STRING. */
 int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
-                    int slot);
+                    int slot, int *type);
 
 /* Reads the model's Targets. */
 int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets);

@@ -45,9 +45,10 @@ typedef struct prep_field {
     double invalid_to;      /* asValue */
     double low, high;
     size_t name_at;         /* in names */
+    int string;             /* holds string codes */
 } prep_field;
 
-enum { TYPE_DOUBLE, TYPE_FLOAT, TYPE_INTEGER, TYPE_BOOLEAN };
+enum { TYPE_DOUBLE, TYPE_FLOAT, TYPE_INTEGER, TYPE_BOOLEAN, TYPE_STRING };
 
 typedef struct prep_step {
     int32_t slot;
@@ -129,6 +130,10 @@ static int prepare_field(const pmml_prep *p, const prep_field *f, double *x,
         !pmml_prep_is_valid(&p->exprs, &f->valid, v, &missing)) {
         switch (f->invalid) {
         case INV_RETURN:
+            if (f->string)
+                return ms_error_set(err, "PMML: no prediction (input '%s' "
+                                         "is not one of its valid values)",
+                                    p->names + f->name_at);
             return ms_error_set(err, "PMML: no prediction (input '%s' = %g "
                                      "is not a valid value)",
                                 p->names + f->name_at, v);
@@ -307,7 +312,8 @@ static int read_data_type(pmml_ctx *ctx, const xmlNode *df,
     return 0;
 }
 
-/* The DataField's Values and Intervals, as rules of field f. */
+/* The DataField's Values and Intervals, as rules of field f (Values as
+ * string codes when it holds strings). */
 static int read_validity(pmml_ctx *ctx, pmml_prep *p, const xmlNode *df,
                          prep_field *f) {
     static const char *const props[] = {"valid", "invalid", "missing", NULL};
@@ -321,6 +327,10 @@ static int read_validity(pmml_ctx *ctx, pmml_prep *p, const xmlNode *df,
     for (const xmlNode *v = pmml_elem(df->children); v; v = pmml_elem(v->next)) {
         pmml_rule r = {0};
         if (pmml_is(v, "Interval")) {
+            if (f->string)
+                return pmml_fail(ctx, v, "Interval on DataField '%s', which "
+                                         "holds strings",
+                                 pmml_attr(ctx, df, "name"));
             if (read_interval(ctx, v, &r) < 0) return -1;
             f->valid.has_intervals = 1;
         } else if (pmml_is(v, "Value")) {
@@ -328,12 +338,10 @@ static int read_validity(pmml_ctx *ctx, pmml_prep *p, const xmlNode *df,
                                &r.kind) < 0)
                 return -1;
             const char *s = pmml_attr_req(ctx, v, "value");
-            if (!s) return -1;
-            if (pmml_parse_double(s, &r.lo) < 0)
-                return pmml_fail(ctx, v, "Value '%s' of DataField '%s' is "
-                                         "not a number (records carry "
-                                         "numbers only)", s,
-                                 pmml_attr(ctx, df, "name"));
+            if (!s ||
+                pmml_operand(ctx, v, f->string ? PMML_T_STRING
+                                               : PMML_T_NUMBER, s, &r.lo) < 0)
+                return -1;
             /* A listed valid value restricts a categorical field to the
              * list; a continuous field is bounded by Intervals only. */
             if (r.kind == PMML_RULE_VALID && optype != 2)
@@ -370,20 +378,30 @@ static int add_name(pmml_ctx *ctx, pmml_prep *p, const char *name,
     return 0;
 }
 
+/* A MiningField attribute in the field's type (NaN when absent). */
+static int field_attr(pmml_ctx *ctx, const xmlNode *mf, const char *name,
+                      int string, double *v) {
+    const char *text = pmml_attr(ctx, mf, name);
+    *v = NAN;
+    if (!text) return ctx->oom ? -1 : 0;
+    return pmml_operand(ctx, mf, string ? PMML_T_STRING : PMML_T_NUMBER,
+                        text, v);
+}
+
 int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
-                    int slot) {
+                    int slot, int *type) {
     static const char *const invalids[] = {"returnInvalid", "asIs",
                                            "asMissing", "asValue", NULL};
     static const char *const outliers[] = {"asIs", "asMissingValues",
                                            "asExtremeValues", NULL};
     pmml_prep *p = ctx->prep;
-    prep_field f = {.slot = slot};
-    if (pmml_attr_double(ctx, mf, "missingValueReplacement", NAN,
-                         &f.replacement) < 0 ||
+    prep_field f = {.slot = slot, .string = *type != PMML_T_NUMBER};
+    if (field_attr(ctx, mf, "missingValueReplacement", f.string,
+                   &f.replacement) < 0 ||
         pmml_attr_enum(ctx, mf, "invalidValueTreatment", invalids, INV_RETURN,
                        &f.invalid) < 0 ||
-        pmml_attr_double(ctx, mf, "invalidValueReplacement", NAN,
-                         &f.invalid_to) < 0 ||
+        field_attr(ctx, mf, "invalidValueReplacement", f.string,
+                   &f.invalid_to) < 0 ||
         pmml_attr_enum(ctx, mf, "outliers", outliers, OUT_AS_IS,
                        &f.outliers) < 0 ||
         pmml_attr_double(ctx, mf, "lowValue", -INFINITY, &f.low) < 0 ||
@@ -391,8 +409,13 @@ int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
         (df && read_validity(ctx, p, df, &f) < 0))
         return -1;
     if (f.invalid == INV_AS_VALUE && isnan(f.invalid_to))
-        return pmml_fail(ctx, mf, "invalidValueTreatment 'asValue' needs a "
-                                  "numeric invalidValueReplacement");
+        return pmml_fail(ctx, mf, "invalidValueTreatment 'asValue' needs an "
+                                  "invalidValueReplacement");
+    /* A string field that lets only its listed Values through holds
+     * strings the document knows. */
+    if (*type == PMML_T_OPEN && f.valid.restrict_values &&
+        f.invalid != INV_AS_IS)
+        *type = PMML_T_STRING;
     if (f.outliers != OUT_AS_IS && isinf(f.low) && isinf(f.high))
         return pmml_fail(ctx, mf, "outliers '%s' needs lowValue or highValue",
                          outliers[f.outliers]);
@@ -459,8 +482,9 @@ int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets) {
 }
 
 int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
-    /* Strings and dates are numbers here too (a Discretize binValue "2"
-     * in a string field); a value that is not one was refused already. */
+    /* A string field holds codes when its expression gives strings, and
+     * numbers when it gives numbers (a Discretize binValue "2" in a string
+     * field stays 2); dates are numbers. */
     static const char *const types[] = {
         "double", "float", "integer", "boolean", "string", "date", "time",
         "dateTime", "dateDaysSince[0]", "dateDaysSince[1960]",
@@ -475,7 +499,6 @@ int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
     if (!name ||
         pmml_attr_enum(ctx, df, "dataType", types, TYPE_DOUBLE, &type) < 0)
         return -1;
-    if (type > TYPE_BOOLEAN) type = TYPE_DOUBLE;
     if (!expr) return pmml_fail(ctx, df, "DerivedField '%s' has no "
                                          "expression", name);
     if (pmml_elem(expr->next))
@@ -485,6 +508,13 @@ int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
             return pmml_fail(ctx, df, "DerivedField '%s' has the name of a "
                                       "field already defined", name);
     if (pmml_expr_compile(ctx, &p->exprs, expr, &root) < 0) return -1;
+    int value_type = pmml_expr_type(&p->exprs, root);
+    if (value_type != PMML_T_NUMBER && type != TYPE_STRING &&
+        pmml_attr(ctx, df, "dataType"))
+        return pmml_fail(ctx, df, "DerivedField '%s' is of dataType '%s' "
+                                  "but its expression gives strings", name,
+                         types[type]);
+    if (type > TYPE_BOOLEAN) type = TYPE_DOUBLE;   /* no cast */
     if (pmml_grow(ctx, (void **)&p->steps, &p->capsteps, p->nsteps + 1,
                   sizeof *p->steps) < 0 ||
         pmml_grow(ctx, (void **)&ctx->fields, &ctx->nfields_cap,
@@ -496,7 +526,7 @@ int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
         (prep_step){.slot = *slot, .root = root, .type = type};
     ctx->fields[ctx->nfields++] = (pmml_field){
         .name = name, .slot = *slot, .line = (int)xmlGetLineNo(df),
-        .derived = 1};
+        .derived = 1, .type = value_type};
     return 0;
 }
 
