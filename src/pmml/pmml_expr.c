@@ -345,8 +345,7 @@ static int read_typed(pmml_ctx *ctx, const xmlNode *el, const char *name,
     return pmml_operand(ctx, el, type, text, v);
 }
 
-/* mapMissingTo and defaultValue, of the node's type (nd->type). */
-static int read_fallbacks(pmml_ctx *ctx, const xmlNode *el, pmml_enode *nd) {
+int pmml_expr_fallbacks(pmml_ctx *ctx, const xmlNode *el, pmml_enode *nd) {
     return read_typed(ctx, el, "mapMissingTo", nd->type, &nd->missing_to) < 0 ||
                    read_typed(ctx, el, "defaultValue", nd->type, &nd->dflt) < 0
                ? -1 : 0;
@@ -361,6 +360,48 @@ static int string_typed(pmml_ctx *ctx, const xmlNode *el) {
 /* The type of the values an element lists (MapValues cells, Discretize
  * bins): strings when it says dataType="string", or when it says nothing
  * and the first of them (text) is not a number. */
+static int listed_type(pmml_ctx *ctx, const xmlNode *el, const char *text);
+
+/* Ends the domain begun at start with node nd's fallbacks and gives it to
+ * the node at index node of e. */
+static int end_domain(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                      const pmml_enode *nd, size_t start) {
+    if (pmml_domain_add(ctx, start, nd->missing_to) < 0 ||
+        pmml_domain_add(ctx, start, nd->dflt) < 0)
+        return -1;
+    return pmml_domain_set(ctx, e, node, start,
+                           pmml_domain_begin(ctx) - start);
+}
+
+/* A closed string node's domain from cells of data: n values at
+ * data[at + k * stride]. */
+static int data_domain(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                       size_t at, size_t stride, size_t n) {
+    const pmml_enode *nd = &e->nodes[node];
+    size_t start = pmml_domain_begin(ctx);
+    if (nd->type != PMML_T_STRING) return 0;
+    for (size_t k = 0; k < n; k++)
+        if (pmml_domain_add(ctx, start, e->data.v[at + k * stride]) < 0)
+            return -1;
+    return end_domain(ctx, e, node, nd, start);
+}
+
+/* A closed string node's domain: the union of the domains of nodes
+ * src[0..n); none when one of them has none. */
+static int union_domain(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                        const uint32_t *src, size_t n) {
+    const pmml_enode *nd = &e->nodes[node];
+    size_t start = pmml_domain_begin(ctx);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t first, count;
+        if (pmml_domain_of(ctx, e, src[k], &first, &count) < 0) return 0;
+        for (uint32_t i = first; i < first + count; i++)
+            if (pmml_domain_add(ctx, start, pmml_domain_code(ctx, i)) < 0)
+                return -1;
+    }
+    return end_domain(ctx, e, node, nd, start);
+}
+
 static int listed_type(pmml_ctx *ctx, const xmlNode *el, const char *text) {
     double ignored;
     if (string_typed(ctx, el)) return PMML_T_STRING;
@@ -383,7 +424,8 @@ static int compile_field_ref(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                              const scope *sc, uint32_t *out) {
     pmml_enode nd = {.op = PMML_E_FIELD, .dflt = NAN};
     const char *name = pmml_attr_req(ctx, el, "field");
-    int slot, type;
+    int slot;
+    pmml_field info;
     if (!name) return -1;
     for (size_t i = 0; sc && i < sc->n; i++) {
         if (strcmp(sc->names[i], name) != 0) continue;
@@ -394,13 +436,19 @@ static int compile_field_ref(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
         return pmml_fail(ctx, el, "FieldRef mapMissingTo on a function "
                                   "parameter is not supported");
     }
-    if (pmml_input_field(ctx, el, "field", &slot, &type) < 0) return -1;
+    if (pmml_input_field(ctx, el, "field", &slot, &info) < 0) return -1;
     nd.slot = slot;
-    nd.type = (uint8_t)type;
+    nd.type = (uint8_t)info.type;
     nd.missing_to = NAN;
-    if (read_typed(ctx, el, "mapMissingTo", type, &nd.missing_to) < 0)
+    if (read_typed(ctx, el, "mapMissingTo", info.type, &nd.missing_to) < 0 ||
+        add_node(ctx, e, &nd, out) < 0)
         return -1;
-    return add_node(ctx, e, &nd, out);
+    if (info.type != PMML_T_STRING) return 0;
+    size_t start = pmml_domain_begin(ctx);
+    for (uint32_t i = info.dom_first; i < info.dom_first + info.dom_count; i++)
+        if (pmml_domain_add(ctx, start, pmml_domain_code(ctx, i)) < 0)
+            return -1;
+    return end_domain(ctx, e, *out, &nd, start);
 }
 
 static int compile_constant(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
@@ -430,7 +478,11 @@ static int compile_constant(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
         xmlFree(text);
         if (rc < 0) return -1;
     }
-    return add_node(ctx, e, &nd, out);
+    if (add_node(ctx, e, &nd, out) < 0) return -1;
+    if (nd.type != PMML_T_STRING) return 0;
+    size_t start = pmml_domain_begin(ctx);
+    return pmml_domain_add(ctx, start, nd.value) < 0
+               ? -1 : end_domain(ctx, e, *out, &nd, start);
 }
 
 static int compile_norm_cont(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
@@ -452,12 +504,13 @@ static int compile_norm_cont(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
 static int compile_norm_disc(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                              uint32_t *out) {
     pmml_enode nd = {.op = PMML_E_NORM_DISC, .dflt = NAN};
-    int slot, type;
+    int slot;
+    pmml_field info;
     const char *value;
-    if (pmml_input_field(ctx, el, "field", &slot, &type) < 0 ||
+    if (pmml_input_field(ctx, el, "field", &slot, &info) < 0 ||
         !(value = pmml_attr_req(ctx, el, "value")) ||
-        pmml_operand(ctx, el, type, value, &nd.value) < 0 ||
-        read_fallbacks(ctx, el, &nd) < 0)   /* the result is a number */
+        pmml_operand(ctx, el, info.type, value, &nd.value) < 0 ||
+        pmml_expr_fallbacks(ctx, el, &nd) < 0)   /* the result is a number */
         return -1;
     nd.slot = slot;
     return add_node(ctx, e, &nd, out);
@@ -497,14 +550,15 @@ static int compile_discretize(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                                                               "binValue")
                                                   : NULL);
     if (field_slot(ctx, el, "field", &nd.slot) < 0 ||
-        read_fallbacks(ctx, el, &nd) < 0)
+        pmml_expr_fallbacks(ctx, el, &nd) < 0)
         return -1;
     nd.aux = (uint32_t)e->data.n;
     for (const xmlNode *b = first; b; b = pmml_elem(b->next)) {
         if (compile_bin(ctx, e, b, nd.type) < 0) return -1;
         nd.naux++;
     }
-    return add_node(ctx, e, &nd, out);
+    if (add_node(ctx, e, &nd, out) < 0) return -1;
+    return data_domain(ctx, e, *out, nd.aux + 3, 4, nd.naux);
 }
 
 /* The text of the child element named column of an InlineTable row
@@ -559,12 +613,14 @@ static int compile_map_values(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
     for (; pmml_is(c, "FieldColumnPair"); c = pmml_elem(c->next)) {
         pmml_enode field = {.op = PMML_E_FIELD, .missing_to = NAN, .dflt = NAN};
         int slot;
+        pmml_field info;
         if (k == MAX_ARGS)
             return pmml_fail(ctx, c, "MapValues has more than %d "
                                      "FieldColumnPairs", MAX_ARGS);
         if (!(columns[k] = pmml_attr_req(ctx, c, "column")) ||
-            pmml_input_field(ctx, c, "field", &slot, &types[k]) < 0)
+            pmml_input_field(ctx, c, "field", &slot, &info) < 0)
             return -1;
+        types[k] = info.type;
         field.slot = slot;
         field.type = (uint8_t)types[k];
         if (add_node(ctx, e, &field, &inputs[k]) < 0) return -1;
@@ -580,7 +636,7 @@ static int compile_map_values(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                                           : NULL;
     nd.type = (uint8_t)listed_type(ctx, el, (const char *)text);
     xmlFree(text);
-    if (ctx->oom || read_fallbacks(ctx, el, &nd) < 0) return -1;
+    if (ctx->oom || pmml_expr_fallbacks(ctx, el, &nd) < 0) return -1;
     types[k] = nd.type;
     nd.count = (uint32_t)k;
     if (add_kids(ctx, e, inputs, k, &nd.first) < 0) return -1;
@@ -596,7 +652,8 @@ static int compile_map_values(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                 return -1;
         nd.naux++;
     }
-    return add_node(ctx, e, &nd, out);
+    if (add_node(ctx, e, &nd, out) < 0) return -1;
+    return data_domain(ctx, e, *out, nd.aux + k, k + 1, nd.naux);
 }
 
 static const xmlNode *find_function(pmml_ctx *ctx, const char *name) {
@@ -764,12 +821,10 @@ static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
     if (sf == -2) return -1;
     if (sf >= 0) {
         nd.op = PMML_E_STRFN;
-        if (pmml_strfn_compile(ctx, e, el, sf, &nd) < 0 ||
-            read_fallbacks(ctx, el, &nd) < 0 || add_node(ctx, e, &nd, out) < 0)
+        if (pmml_strfn_compile(ctx, e, el, sf, &nd, (uint32_t)e->n) < 0)
             return -1;
         e->strings = ctx->strtab;
-        return pmml_strfn_is_table(&nd) ? pmml_strings_defer(ctx, e, *out, el)
-                                        : 0;
+        return add_node(ctx, e, &nd, out);
     }
     int index = 0;
     if (lookup_builtin(ctx, el, name, n, &index) < 0) return -1;
@@ -778,9 +833,11 @@ static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
         bind_validity(ctx, e, el, name, args, n, &nd) < 0)
         return -1;
     if (check_types(ctx, e, el, name, args, n, &nd) < 0 ||
-        read_fallbacks(ctx, el, &nd) < 0)
+        pmml_expr_fallbacks(ctx, el, &nd) < 0 || add_node(ctx, e, &nd, out) < 0)
         return -1;
-    return add_node(ctx, e, &nd, out);
+    return nd.type == PMML_T_STRING ? union_domain(ctx, e, *out, args + 1,
+                                                   n - 1)
+                                    : 0;
 }
 
 static int compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,

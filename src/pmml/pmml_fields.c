@@ -95,10 +95,17 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
         /* f may move as fields are added: pass a copy of its type. */
         int t = f->type;
         int slot = f->slot;
-        if (pmml_prep_field(ctx, mf, df, slot, &t) < 0) return -1;
+        size_t start = pmml_domain_begin(ctx);
+        if (pmml_prep_field(ctx, mf, df, slot, &t) < 0 ||
+            (t == PMML_T_STRING && pmml_prep_domain(ctx, slot, start) < 0))
+            return -1;
         for (size_t i = 0; i < ctx->nfields; i++)
-            if (ctx->fields[i].slot == slot && !ctx->fields[i].derived)
+            if (ctx->fields[i].slot == slot && !ctx->fields[i].derived) {
                 ctx->fields[i].type = t;
+                ctx->fields[i].dom_first = (uint32_t)start;
+                ctx->fields[i].dom_count =
+                    (uint32_t)(pmml_domain_begin(ctx) - start);
+            }
         return 0;
     } else if (usage == PREDICTED || usage == TARGET) {
         /* A segment's model may restate the target it inherited. */
@@ -170,7 +177,7 @@ static const xmlNode *find_global_derived(pmml_ctx *ctx, const char *name) {
 
 /* The field named by attribute attr of el: its slot, name and type. */
 static int bind_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
-                      int *slot, const char **name_out, int *type) {
+                      int *slot, const char **name_out, pmml_field *info) {
     const char *name = pmml_attr_req(ctx, el, attr);
     if (!name) return -1;
     if (name_out) *name_out = name;
@@ -190,7 +197,7 @@ static int bind_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
         int rc = pmml_prep_derive(ctx, global, slot);
         ctx->deriving--;
         /* pmml_prep_derive() appended the field. */
-        if (rc == 0) *type = ctx->fields[ctx->nfields - 1].type;
+        if (rc == 0) *info = ctx->fields[ctx->nfields - 1];
         return rc;
     }
     for (size_t i = 0; i < ctx->nfields; i++) {
@@ -200,24 +207,24 @@ static int bind_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
                                       "active field of the MiningSchema",
                              el->name, name);
         *slot = ctx->fields[i].slot;
-        *type = ctx->fields[i].type;
+        *info = ctx->fields[i];
         return 0;
     }
     return pmml_fail(ctx, el, "%s on unknown field '%s'", el->name, name);
 }
 
 int pmml_input_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
-                     int *slot, int *type) {
-    return bind_field(ctx, el, attr, slot, NULL, type);
+                     int *slot, pmml_field *info) {
+    return bind_field(ctx, el, attr, slot, NULL, info);
 }
 
 int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
                     int *slot, const char **name_out) {
     const char *name = NULL;
-    int type;
-    if (bind_field(ctx, el, attr, slot, &name, &type) < 0) return -1;
+    pmml_field info;
+    if (bind_field(ctx, el, attr, slot, &name, &info) < 0) return -1;
     if (name_out) *name_out = name;
-    if (type != PMML_T_NUMBER)
+    if (info.type != PMML_T_NUMBER)
         return pmml_fail(ctx, el, "%s reads numbers, but field '%s' holds "
                                   "strings", el->name, name);
     return 0;
@@ -295,6 +302,7 @@ void pmml_classes_free(pmml_classes *c) {
 
 void pmml_ctx_free(pmml_ctx *ctx) {
     pmml_strings_free(ctx->strtab);
+    pmml_domains_free(ctx);
     for (size_t i = 0; i < ctx->nstrings; i++) xmlFree(ctx->strings[i]);
     free(ctx->strings);
     free(ctx->fields);

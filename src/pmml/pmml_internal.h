@@ -69,6 +69,8 @@ typedef struct pmml_field {
     const char *name;   /* owned by the load context's string pool */
     int slot;           /* schema or buffer slot; -1 for non-active fields */
     int type;           /* PMML_T_*: numbers, or string codes */
+    uint32_t dom_first; /* PMML_T_STRING: the codes it can hold, */
+    uint32_t dom_count; /* ctx->dom.v[dom_first ..] */
     int line;           /* of the MiningField, for messages */
     int derived;        /* a derived field: slot >= PMML_DERIVED_BASE */
     int output;         /* an OutputField of the model (also derived) */
@@ -111,6 +113,7 @@ typedef struct pmml_ctx {
     const char *target;             /* target field name, or NULL */
     pmml_classes classes;           /* labels gathered so far */
     pmml_strtab *strtab;            /* the document's strings, or NULL */
+    struct pmml_domains *domains;   /* which codes string values can take */
 } pmml_ctx;
 
 /* ---- pmml_xml.c: parsing and helpers -------------------------------- */
@@ -195,10 +198,10 @@ int pmml_is_common_child(const xmlNode *el);
 int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
                     int *slot, const char **name);
 
-/* The same for readers that take strings too: *type gets the field's
- * PMML_T_*. */
+/* The same for readers that take strings too: *info gets a copy of the
+ * field (its type, its domain). */
 int pmml_input_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
-                     int *slot, int *type);
+                     int *slot, pmml_field *info);
 
 /* An operand given as text for a field of type (PMML_T_*): its string
  * code for a string field, else the number it must be. */
@@ -370,6 +373,9 @@ typedef struct pmml_exprs {
 /* Type (PMML_T_*) of node root. */
 int pmml_expr_type(const pmml_exprs *e, uint32_t root);
 
+/* Reads el's mapMissingTo and defaultValue into nd, in nd->type. */
+int pmml_expr_fallbacks(pmml_ctx *ctx, const xmlNode *el, pmml_enode *nd);
+
 /* Compiles expression element el (Constant, FieldRef, NormContinuous,
  * NormDiscrete, Discretize, MapValues, Apply); *root is its node. */
 int pmml_expr_compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
@@ -419,25 +425,11 @@ double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
 #define PMML_MAX_STRINGS 100000    /* distinct strings of one document */
 #define PMML_MAX_STRING_BYTES 4096 /* longest string a function may make */
 
-/* One string function of the document (an Apply node of e), tabled over
- * the string table: table[code] is its result for that string. */
-typedef struct pmml_strfn_site {
-    pmml_exprs *e;
-    uint32_t node;
-    const xmlNode *el;      /* the Apply, for messages (load time only) */
-    size_t done;            /* strings already run through it */
-    double *table;
-    size_t n;
-    void *re;               /* regex_t of replace and matches, at load */
-} pmml_strfn_site;
-
 struct pmml_strtab {
     char **text;            /* code -> string */
     size_t n, cap;
     uint32_t *slots;        /* hash of code + 1 (0: empty) */
     size_t nslots;
-    pmml_strfn_site *sites;
-    size_t nsites, capsites;
     uint8_t input[RECORD_MAX_FEATURES];  /* record slots holding codes */
 };
 
@@ -454,36 +446,41 @@ double pmml_string_find(const pmml_strtab *t, const char *s);
 /* Notes that record slot takes string codes (for model_encode). */
 int pmml_strings_input(pmml_ctx *ctx, int slot);
 
-/* Defers the table of string function node of e (its aux becomes the
- * site) to pmml_strings_finish. */
-int pmml_strings_defer(pmml_ctx *ctx, pmml_exprs *e, uint32_t node,
-                       const xmlNode *el);
+/* Domains: the codes a closed string value can take, known at load. One
+ * is built with pmml_domain_begin / pmml_domain_add (duplicates and NaN
+ * are dropped), from start to pmml_domain_begin() again, and given to a
+ * node (pmml_domain_set) or to a field (its dom_first, dom_count). */
+size_t pmml_domain_begin(pmml_ctx *ctx);
+int pmml_domain_add(pmml_ctx *ctx, size_t start, double code);
+int pmml_domain_set(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                    size_t first, size_t count);
+/* The domain of node of e into *first, *count: 0, or -1 when it has
+ * none (an open string). */
+int pmml_domain_of(const pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                   uint32_t *first, uint32_t *count);
+/* Code i of a domain range. */
+double pmml_domain_code(const pmml_ctx *ctx, uint32_t i);
 
-/* Computes the deferred tables and wraps m (the document's model) in a
- * model that owns the strings and encodes input text; m as it is when
- * the document has no strings. NULL on failure (m is freed). */
+/* Wraps m (the document's model) in a model that owns the strings and
+ * encodes input text; m as it is when the document has no strings. NULL
+ * on failure (m is freed). */
 model *pmml_strings_finish(pmml_ctx *ctx, model *m);
 
 void pmml_strings_free(pmml_strtab *t);
+void pmml_domains_free(pmml_ctx *ctx);
 
 /* Which string built-in name is: its index, -1 when it is none, -2 (err
  * filled) for a wrong argument count or a date function. */
 int pmml_strfn_lookup(pmml_ctx *ctx, const xmlNode *el, const char *name,
                       size_t n);
 
-/* Checks the arguments (nd->first, count in e) of string built-in sf and
- * sets nd's slot (the function), type, naux and value. */
+/* Compiles string built-in sf over the arguments of nd (nd->first, count
+ * in e): checks them, and for a tabled function computes its table over
+ * the domain of its varying argument into e->data (aux, naux) and the
+ * domain of its result. Sets nd's slot (the function), fn (the varying
+ * argument), type and value. node is the index nd will have. */
 int pmml_strfn_compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
-                       int sf, pmml_enode *nd);
-
-/* Whether nd is tabled (deferred) rather than run while scoring. */
-int pmml_strfn_is_table(const pmml_enode *nd);
-
-/* Site's function over string s: a code (interned) or a number. */
-int pmml_strfn_eval(pmml_ctx *ctx, pmml_strfn_site *site, const char *s,
-                    double *out);
-
-void pmml_strfn_site_free(pmml_strfn_site *site);
+                       int sf, pmml_enode *nd, uint32_t node);
 
 /* The value of string function node nd over its arguments v (none
  * missing); NaN when it cannot be computed (invalid). */
@@ -546,6 +543,10 @@ int pmml_prep_begin(pmml_ctx *ctx, const xmlNode *model_el);
  * Values through becomes PMML_T_STRING. */
 int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
                     int slot, int *type);
+
+/* Adds the codes the closed string field in slot can hold (its valid
+ * Values, its replacements) to the domain begun at start. */
+int pmml_prep_domain(pmml_ctx *ctx, int32_t slot, size_t start);
 
 /* Reads the model's Targets. */
 int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets);

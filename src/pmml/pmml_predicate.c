@@ -55,8 +55,9 @@ static int reserve(pmml_ctx *ctx, pmml_preds *p, size_t n, uint32_t *first) {
 
 static int compile_set(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
                        pmml_pred *q) {
-    int op, slot, type;
-    if (pmml_input_field(ctx, el, "field", &slot, &type) < 0 ||
+    int op, slot;
+    pmml_field info;
+    if (pmml_input_field(ctx, el, "field", &slot, &info) < 0 ||
         pmml_attr_enum_req(ctx, el, "booleanOperator", set_ops, &op) < 0)
         return -1;
     q->slot = slot;
@@ -65,7 +66,7 @@ static int compile_set(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
     if (!pmml_is(arr, "Array"))
         return pmml_fail(ctx, el, "SimpleSetPredicate has no Array");
     q->first = (uint32_t)p->values.n;
-    if ((type == PMML_T_NUMBER ? pmml_array_read(ctx, arr, &p->values)
+    if ((info.type == PMML_T_NUMBER ? pmml_array_read(ctx, arr, &p->values)
                                : pmml_array_read_codes(ctx, arr,
                                                        &p->values)) < 0)
         return -1;
@@ -107,14 +108,15 @@ static int compile_at(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
     } else if (pmml_is(el, "False")) {
         q.op = OP_FALSE;
     } else if (pmml_is(el, "SimplePredicate")) {
-        int op, slot, type;
+        int op, slot;
+        pmml_field info;
         const char *value;
-        if (pmml_input_field(ctx, el, "field", &slot, &type) < 0 ||
+        if (pmml_input_field(ctx, el, "field", &slot, &info) < 0 ||
             pmml_attr_enum_req(ctx, el, "operator", simple_ops, &op) < 0)
             return -1;
         q.slot = slot;
         q.op = (uint8_t)op;
-        if (type != PMML_T_NUMBER && op >= OP_LESS_THAN &&
+        if (info.type != PMML_T_NUMBER && op >= OP_LESS_THAN &&
             op <= OP_GREATER_OR_EQUAL)
             return pmml_fail(ctx, el, "SimplePredicate %s on field '%s', "
                                       "which holds strings, is not "
@@ -122,7 +124,7 @@ static int compile_at(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
                              pmml_attr(ctx, el, "field"));
         if (op != OP_IS_MISSING && op != OP_IS_NOT_MISSING &&
             (!(value = pmml_attr_req(ctx, el, "value")) ||
-             pmml_operand(ctx, el, type, value, &q.value) < 0))
+             pmml_operand(ctx, el, info.type, value, &q.value) < 0))
             return -1;
     } else if (pmml_is(el, "SimpleSetPredicate")) {
         if (compile_set(ctx, p, el, &q) < 0) return -1;

@@ -366,6 +366,24 @@ int pmml_prep_validity(const pmml_ctx *ctx, int32_t slot,
     return 0;
 }
 
+int pmml_prep_domain(pmml_ctx *ctx, int32_t slot, size_t start) {
+    const pmml_prep *p = ctx->prep;
+    for (size_t i = 0; i < p->nfields; i++) {
+        const prep_field *f = &p->fields[i];
+        if (f->slot != slot) continue;
+        for (uint32_t r = f->valid.first; r < f->valid.first + f->valid.count;
+             r++)
+            if (p->exprs.rules[r].kind == PMML_RULE_VALID &&
+                pmml_domain_add(ctx, start, p->exprs.rules[r].lo) < 0)
+                return -1;
+        if (pmml_domain_add(ctx, start, f->replacement) < 0 ||
+            (f->invalid == INV_AS_VALUE &&
+             pmml_domain_add(ctx, start, f->invalid_to) < 0))
+            return -1;
+    }
+    return 0;
+}
+
 static int add_name(pmml_ctx *ctx, pmml_prep *p, const char *name,
                     size_t *at) {
     size_t len = strlen(name) + 1;
@@ -524,9 +542,13 @@ int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
     ctx->nderived = p->nhigh;
     p->steps[p->nsteps++] =
         (prep_step){.slot = *slot, .root = root, .type = type};
-    ctx->fields[ctx->nfields++] = (pmml_field){
-        .name = name, .slot = *slot, .line = (int)xmlGetLineNo(df),
-        .derived = 1, .type = value_type};
+    pmml_field f = {.name = name, .slot = *slot,
+                    .line = (int)xmlGetLineNo(df), .derived = 1,
+                    .type = value_type};
+    if (value_type == PMML_T_STRING &&
+        pmml_domain_of(ctx, &p->exprs, root, &f.dom_first, &f.dom_count) < 0)
+        f.type = PMML_T_OPEN;   /* no domain: not one to table over */
+    ctx->fields[ctx->nfields++] = f;
     return 0;
 }
 

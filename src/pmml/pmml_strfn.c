@@ -6,13 +6,13 @@
  * uppercase, lowercase, trimBlanks, stringLength, substring, concat,
  * replace and matches take one string that varies (a field, a derived
  * value) and constants for the rest, so each is a function of one string
- * code: pmml_strfn_eval() computes it for one string of the table, and
- * scoring looks the answer up. Their varying string must be "closed"
- * (only strings the document knows can reach it: a Value-listed field
- * that does not keep invalid values, a Constant, a MapValues output, the
- * result of another such function); over a free string (a field without
- * Values) a function cannot be tabled and is refused at load, naming the
- * Apply. formatNumber takes a number, so it runs while scoring: the
+ * code: compiling computes it for every code of the varying string's
+ * domain (pmml_strings.c) into a table indexed by code, and scoring looks
+ * the answer up. Their varying string must be "closed" (only strings the
+ * document knows can reach it: a Value-listed field that does not keep
+ * invalid values, a Constant, a MapValues output, the result of another
+ * such function); over a free string (a field without Values) a function
+ * cannot be tabled and is refused at load, naming the Apply. formatNumber takes a number, so it runs while scoring: the
  * pattern (one printf conversion, checked at load and rebuilt, so a
  * hostile pattern never reaches printf) formats into a buffer on the
  * stack, and the text is looked up in the table: a code, or
@@ -131,70 +131,6 @@ static int check_format(const char *p, char *out, size_t size,
     return convs == 1 ? 0 : -1;
 }
 
-int pmml_strfn_compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
-                       int sf, pmml_enode *nd) {
-    const char *name = sfns[sf].name;
-    nd->slot = sf;
-    if (sf == S_FORMAT_NUMBER) {
-        char fmt[64];
-        int integer = 0;
-        const char *pattern = const_text(ctx, arg(e, nd, 1));
-        if (arg(e, nd, 0)->type != PMML_T_NUMBER || !pattern)
-            return pmml_fail(ctx, el, "formatNumber takes a number and a "
-                                      "constant string pattern");
-        if (check_format(pattern, fmt, sizeof fmt, &integer) < 0)
-            return pmml_fail(ctx, el, "formatNumber pattern '%.40s' is not "
-                                      "text with one printf conversion "
-                                      "(%%[flags][width][.precision]"
-                                      "[diouxXeEfFgGaA])", pattern);
-        nd->type = PMML_T_OPEN;
-        nd->naux = (uint32_t)integer;
-        return pmml_string_code(ctx, el, fmt, &nd->value);
-    }
-    /* The one varying string; every other argument a constant. */
-    uint32_t var = 0, nvar = 0;
-    for (uint32_t i = 0; i < nd->count; i++) {
-        const pmml_enode *a = arg(e, nd, i);
-        int string_arg = i == 0 || sf == S_CONCAT ||
-                         (sf == S_REPLACE) || sf == S_MATCHES;
-        if (string_arg && a->type == PMML_T_NUMBER)
-            return pmml_fail(ctx, el, "argument %u of %s is a number, not a "
-                                      "string", i + 1, name);
-        if (!string_arg && (a->type != PMML_T_NUMBER || !is_const(a)))
-            return pmml_fail(ctx, el, "argument %u of %s must be a constant "
-                                      "number", i + 1, name);
-        if (!is_const(a)) {
-            var = i;
-            nvar++;
-        }
-    }
-    if (nvar > 1 || (nvar == 1 && var != 0 && sf != S_CONCAT))
-        return pmml_fail(ctx, el, "%s: only its first argument (for concat, "
-                                  "one argument) may vary; the others must "
-                                  "be Constants", name);
-    if (arg(e, nd, var)->type == PMML_T_OPEN)
-        return pmml_fail(ctx, el, "%s over a string the document cannot "
-                                  "list (a field without valid Values, or "
-                                  "one kept as is when invalid, or a "
-                                  "formatNumber): its results cannot be "
-                                  "computed at load", name);
-    if (sf == S_SUBSTRING) {
-        double start = arg(e, nd, 1)->value, len = arg(e, nd, 2)->value;
-        if (!(start >= 1 && start == floor(start) && len >= 0 &&
-              len == floor(len)))
-            return pmml_fail(ctx, el, "substring needs a whole startPos >= 1 "
-                                      "and a whole length >= 0");
-    }
-    nd->naux = var;
-    nd->type = sf == S_STRING_LENGTH || sf == S_MATCHES ? PMML_T_NUMBER
-                                                        : PMML_T_STRING;
-    return 0;
-}
-
-int pmml_strfn_is_table(const pmml_enode *nd) {
-    return nd->slot != S_FORMAT_NUMBER;
-}
-
 /* Appends n bytes of s to buf (size PMML_MAX_STRING_BYTES); -1 when the
  * result would be longer. */
 static int put(char *buf, size_t *len, const char *s, size_t n) {
@@ -202,23 +138,6 @@ static int put(char *buf, size_t *len, const char *s, size_t n) {
     memcpy(buf + *len, s, n);
     *len += n;
     buf[*len] = '\0';
-    return 0;
-}
-
-static int compile_regex(pmml_ctx *ctx, pmml_strfn_site *site,
-                         const char *pattern) {
-    if (site->re) return 0;
-    regex_t *re = malloc(sizeof *re);
-    if (!re) {
-        ctx->oom = 1;
-        return pmml_fail(ctx, site->el, "out of memory");
-    }
-    if (regcomp(re, pattern, REG_EXTENDED) != 0) {
-        free(re);
-        return pmml_fail(ctx, site->el, "'%.60s' is not a POSIX extended "
-                                        "regular expression", pattern);
-    }
-    site->re = re;
     return 0;
 }
 
@@ -267,11 +186,10 @@ static double utf8_length(const char *s) {
     return n;
 }
 
-/* The string result of site's function over s into buf; -1 when too
+/* The string result of nd's function over s into buf; -1 when too
  * long. */
-static int compute(pmml_ctx *ctx, const pmml_strfn_site *site,
-                   const pmml_enode *nd, const char *s, char *buf) {
-    const pmml_exprs *e = site->e;
+static int compute(pmml_ctx *ctx, const pmml_exprs *e, const pmml_enode *nd,
+                   const regex_t *re, const char *s, char *buf) {
     size_t len = 0, n = strlen(s);
     buf[0] = '\0';
     switch (nd->slot) {
@@ -295,42 +213,148 @@ static int compute(pmml_ctx *ctx, const pmml_strfn_site *site,
     }
     case S_CONCAT:
         for (uint32_t i = 0; i < nd->count; i++) {
-            const char *part = i == nd->naux ? s
+            const char *part = i == nd->fn ? s
                                              : const_text(ctx, arg(e, nd, i));
             if (put(buf, &len, part, strlen(part)) < 0) return -1;
         }
         return 0;
     default:                                  /* replace */
-        return replace_all(site->re, s, const_text(ctx, arg(e, nd, 2)), buf);
+        return replace_all(re, s, const_text(ctx, arg(e, nd, 2)), buf);
     }
 }
 
-int pmml_strfn_eval(pmml_ctx *ctx, pmml_strfn_site *site, const char *s,
-                    double *out) {
-    const pmml_enode *nd = &site->e->nodes[site->node];
+/* The varying argument of tabled function nd: its index, checked. */
+static int varying_arg(pmml_ctx *ctx, const pmml_exprs *e, const xmlNode *el,
+                       int sf, const pmml_enode *nd, uint32_t *var) {
+    const char *name = sfns[sf].name;
+    uint32_t nvar = 0;
+    *var = 0;
+    for (uint32_t i = 0; i < nd->count; i++) {
+        const pmml_enode *a = arg(e, nd, i);
+        int string_arg = i == 0 || sf == S_CONCAT || sf == S_REPLACE ||
+                         sf == S_MATCHES;
+        if (string_arg && a->type == PMML_T_NUMBER)
+            return pmml_fail(ctx, el, "argument %u of %s is a number, not a "
+                                      "string", i + 1, name);
+        if (!string_arg && (a->type != PMML_T_NUMBER || !is_const(a)))
+            return pmml_fail(ctx, el, "argument %u of %s must be a constant "
+                                      "number", i + 1, name);
+        if (!is_const(a)) {
+            *var = i;
+            nvar++;
+        }
+    }
+    if (nvar > 1 || (nvar == 1 && *var != 0 && sf != S_CONCAT))
+        return pmml_fail(ctx, el, "%s: only its first argument (for concat, "
+                                  "one argument) may vary; the others must "
+                                  "be Constants", name);
+    if (arg(e, nd, *var)->type == PMML_T_OPEN)
+        return pmml_fail(ctx, el, "%s over a string the document cannot "
+                                  "list (a field without valid Values, or "
+                                  "one kept as is when invalid, or a "
+                                  "formatNumber): its results cannot be "
+                                  "computed at load", name);
+    if (sf == S_SUBSTRING) {
+        double start = arg(e, nd, 1)->value, len = arg(e, nd, 2)->value;
+        if (!(start >= 1 && start == floor(start) && len >= 0 &&
+              len == floor(len) && start < 1e9 && len < 1e9))
+            return pmml_fail(ctx, el, "substring needs a whole startPos >= 1 "
+                                      "and a whole length >= 0");
+    }
+    return 0;
+}
+
+static int compile_format(pmml_ctx *ctx, const pmml_exprs *e,
+                          const xmlNode *el, pmml_enode *nd) {
+    char fmt[64];
+    int integer = 0;
+    const char *pattern = const_text(ctx, arg(e, nd, 1));
+    if (arg(e, nd, 0)->type != PMML_T_NUMBER || !pattern)
+        return pmml_fail(ctx, el, "formatNumber takes a number and a "
+                                  "constant string pattern");
+    if (check_format(pattern, fmt, sizeof fmt, &integer) < 0)
+        return pmml_fail(ctx, el, "formatNumber pattern '%.40s' is not "
+                                  "text with one printf conversion "
+                                  "(%%[flags][width][.precision]"
+                                  "[diouxXeEfFgGaA])", pattern);
+    nd->type = PMML_T_OPEN;
+    nd->naux = (uint32_t)integer;
+    return pmml_string_code(ctx, el, fmt, &nd->value);
+}
+
+/* The table of tabled function nd over the domain dom of its varying
+ * argument: e->data[aux + code] for each code (NaN elsewhere); its
+ * string results make the node's domain. */
+static int fill_table(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
+                      pmml_enode *nd, uint32_t node, const regex_t *re,
+                      uint32_t first, uint32_t count) {
     char buf[PMML_MAX_STRING_BYTES];
-    if (nd->slot == S_STRING_LENGTH) {
-        *out = utf8_length(s);
-        return 0;
-    }
-    if ((nd->slot == S_MATCHES || nd->slot == S_REPLACE) &&
-        compile_regex(ctx, site, const_text(ctx, arg(site->e, nd, 1))) < 0)
+    double top = -1;
+    for (uint32_t i = first; i < first + count; i++)
+        if (pmml_domain_code(ctx, i) > top) top = pmml_domain_code(ctx, i);
+    size_t size = (size_t)(top + 1);
+    if (pmml_grow(ctx, (void **)&e->data.v, &e->data.cap, e->data.n + size,
+                  sizeof *e->data.v) < 0)
         return -1;
-    if (nd->slot == S_MATCHES) {
-        *out = regexec(site->re, s, 0, NULL, 0) == 0;
-        return 0;
+    nd->aux = (uint32_t)e->data.n;
+    nd->naux = (uint32_t)size;
+    for (size_t i = 0; i < size; i++) e->data.v[e->data.n + i] = NAN;
+    e->data.n += size;
+    size_t start = pmml_domain_begin(ctx);
+    for (uint32_t i = first; i < first + count; i++) {
+        double code = pmml_domain_code(ctx, i), r;
+        const char *s = pmml_string_text(ctx->strtab, code);
+        if (nd->slot == S_STRING_LENGTH) {
+            r = utf8_length(s);
+        } else if (nd->slot == S_MATCHES) {
+            r = regexec(re, s, 0, NULL, 0) == 0;
+        } else if (compute(ctx, e, nd, re, s, buf) < 0) {
+            return pmml_fail(ctx, el, "%s makes a string longer than %d "
+                                      "bytes", sfns[nd->slot].name,
+                             PMML_MAX_STRING_BYTES - 1);
+        } else if (pmml_string_code(ctx, el, buf, &r) < 0 ||
+                   pmml_domain_add(ctx, start, r) < 0) {
+            return -1;
+        }
+        e->data.v[nd->aux + (size_t)code] = r;
     }
-    if (compute(ctx, site, nd, s, buf) < 0)
-        return pmml_fail(ctx, site->el, "%s makes a string longer than %d "
-                                        "bytes", sfns[nd->slot].name,
-                         PMML_MAX_STRING_BYTES - 1);
-    return pmml_string_code(ctx, site->el, buf, out);
+    if (nd->type != PMML_T_STRING) return 0;
+    if (pmml_domain_add(ctx, start, nd->missing_to) < 0 ||
+        pmml_domain_add(ctx, start, nd->dflt) < 0)
+        return -1;
+    return pmml_domain_set(ctx, e, node, start,
+                           pmml_domain_begin(ctx) - start);
 }
 
-void pmml_strfn_site_free(pmml_strfn_site *site) {
-    if (site->re) regfree(site->re);
-    free(site->re);
-    site->re = NULL;
+int pmml_strfn_compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
+                       int sf, pmml_enode *nd, uint32_t node) {
+    uint32_t var, first, count;
+    nd->slot = sf;
+    if (sf == S_FORMAT_NUMBER)
+        return compile_format(ctx, e, el, nd) < 0 ||
+                       pmml_expr_fallbacks(ctx, el, nd) < 0 ? -1 : 0;
+    if (varying_arg(ctx, e, el, sf, nd, &var) < 0) return -1;
+    nd->fn = (uint8_t)var;
+    nd->type = sf == S_STRING_LENGTH || sf == S_MATCHES ? PMML_T_NUMBER
+                                                        : PMML_T_STRING;
+    if (pmml_expr_fallbacks(ctx, el, nd) < 0) return -1;
+    /* A varying argument without a domain would be open: refused above,
+     * checked all the same. */
+    if (pmml_domain_of(ctx, e, e->kids[nd->first + var], &first, &count) < 0)
+        return pmml_fail(ctx, el, "%s over a string of unknown domain",
+                         sfns[sf].name);
+    regex_t re;
+    int has_re = sf == S_MATCHES || sf == S_REPLACE;
+    if (has_re) {
+        const char *pattern = const_text(ctx, arg(e, nd, 1));
+        if (regcomp(&re, pattern, REG_EXTENDED) != 0)
+            return pmml_fail(ctx, el, "'%.60s' is not a POSIX extended "
+                                      "regular expression", pattern);
+    }
+    int rc = fill_table(ctx, e, el, nd, node, has_re ? &re : NULL, first,
+                        count);
+    if (has_re) regfree(&re);
+    return rc;
 }
 
 double pmml_strfn_score(const pmml_exprs *e, const pmml_enode *nd,
@@ -342,8 +366,9 @@ double pmml_strfn_score(const pmml_exprs *e, const pmml_enode *nd,
         const char *fmt = pmml_string_text(e->strings, nd->value);
         int len;
         if (nd->naux) {
-            /* An integer conversion of a value beyond long long: invalid. */
-            if (!(fabs(v[0]) < 9.2e18)) return NAN;
+            /* An integer conversion of a fraction (Java's String.format
+             * refuses it too) or of a value beyond long long: invalid. */
+            if (!(fabs(v[0]) < 9.2e18) || v[0] != floor(v[0])) return NAN;
             len = snprintf(buf, sizeof buf, fmt, (long long)v[0]);
         } else {
             len = snprintf(buf, sizeof buf, fmt, v[0]);
@@ -351,10 +376,9 @@ double pmml_strfn_score(const pmml_exprs *e, const pmml_enode *nd,
         if (len < 0 || (size_t)len >= sizeof buf) return PMML_STRING_UNKNOWN;
         return pmml_string_find(e->strings, buf);
     }
-    const pmml_strfn_site *site = &e->strings->sites[nd->aux];
-    double c = v[nd->naux];
-    /* A string the table does not hold cannot reach a tabled function
-     * (the load refused free strings); checked all the same, as invalid. */
-    if (!(c >= 0 && c < (double)site->n)) return NAN;
-    return site->table[(size_t)c];
+    double c = v[nd->fn];
+    /* Only codes of the domain reach a tabled function (the load refused
+     * free strings); anything else is checked all the same, as invalid. */
+    if (!(c >= 0 && c < (double)nd->naux)) return NAN;
+    return e->data.v[nd->aux + (size_t)c];
 }

@@ -1,25 +1,24 @@
 /*
  * pmml_strings.c - string values as codes: the document's string table,
- * the lookup tables of string functions, and the wrapper that owns them
- * and turns input text into codes.
+ * the domains of string values, and the wrapper model that owns the
+ * table and turns input text into codes.
  *
  * Records are vectors of doubles, so a string travels as a code: its
  * index in the document's table, which holds every string the document
  * names (Values, predicate operands, Constants, MapValues cells, ...) and
- * every string a function can make of them. A string the document does
+ * every string its functions make of them. A string the document does
  * not know is PMML_STRING_UNKNOWN: it equals none of the known ones, which
  * is all a comparison, a set, a MapValues row or a validity rule needs to
  * know about it. Codes exist for the fields the document types as strings
  * only; everything else stays a number.
  *
- * A string function (uppercase, substring, replace, ...) over a known
- * string is a table lookup: loading defers each one here, and once the
- * whole document is compiled, pmml_strings_finish() runs every deferred
- * function over every string of the table, adding the results, until no
- * new string appears (a bounded number of rounds; a document whose
- * functions keep making new strings is refused), then fills each
- * function's table (code -> result code, or number for stringLength and
- * matches). Scoring reads one array element and allocates nothing.
+ * A closed string value (one that can only hold strings the document
+ * lists) has a domain, the codes it can take, known at load: a Constant
+ * its own, a field its valid Values (and replacements), a MapValues its
+ * output cells, a string function the image of its argument's domain.
+ * String functions are tabled over their argument's domain when they are
+ * compiled (pmml_strfn.c), so scoring reads one array element and
+ * allocates nothing. Domains only live during the load.
  *
  * Interning uses an open-addressing hash of codes, so pmml_string_find()
  * (text -> code, for input text and formatNumber results) is a hash
@@ -30,8 +29,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_ROUNDS 8   /* deferred functions applied to their own results */
 
 typedef struct strings_model {
     model base;
@@ -113,18 +110,6 @@ int pmml_string_code(pmml_ctx *ctx, const xmlNode *el, const char *s,
     return 0;
 }
 
-int pmml_strings_defer(pmml_ctx *ctx, pmml_exprs *e, uint32_t node,
-                       const xmlNode *el) {
-    pmml_strtab *t = table_of(ctx);
-    if (!t || pmml_grow(ctx, (void **)&t->sites, &t->capsites, t->nsites + 1,
-                        sizeof *t->sites) < 0)
-        return -1;
-    t->sites[t->nsites] = (pmml_strfn_site){.e = e, .node = node, .el = el};
-    e->nodes[node].aux = (uint32_t)t->nsites++;
-    e->strings = t;
-    return 0;
-}
-
 int pmml_strings_input(pmml_ctx *ctx, int slot) {
     pmml_strtab *t = table_of(ctx);
     if (!t) return -1;
@@ -132,52 +117,85 @@ int pmml_strings_input(pmml_ctx *ctx, int slot) {
     return 0;
 }
 
-/* Runs every deferred function over the strings it has not seen yet,
- * adding what they make, until a round adds nothing. */
-static int close_table(pmml_ctx *ctx, pmml_strtab *t) {
-    for (int round = 0; round <= MAX_ROUNDS; round++) {
-        size_t before = t->n;
-        for (size_t s = 0; s < t->nsites; s++) {
-            pmml_strfn_site *site = &t->sites[s];
-            for (; site->done < before; site->done++) {
-                double r;
-                if (pmml_strfn_eval(ctx, site, t->text[site->done], &r) < 0)
-                    return -1;
-            }
-        }
-        if (t->n == before) return 0;
+/* One node's domain: codes[first .. first + count). */
+typedef struct node_domain {
+    const pmml_exprs *e;
+    uint32_t node, first, count;
+} node_domain;
+
+struct pmml_domains {
+    pmml_values codes;
+    node_domain *nodes;
+    size_t n, cap;
+};
+
+static struct pmml_domains *domains_of(pmml_ctx *ctx) {
+    if (!ctx->domains && !(ctx->domains = calloc(1, sizeof *ctx->domains))) {
+        ctx->oom = 1;
+        pmml_fail(ctx, NULL, "out of memory");
     }
-    return pmml_fail(ctx, t->sites[0].el, "the document's string functions "
-                                          "keep making new strings (more "
-                                          "than %d rounds)", MAX_ROUNDS);
+    return ctx->domains;
 }
 
-static int fill_tables(pmml_ctx *ctx, pmml_strtab *t) {
-    for (size_t s = 0; s < t->nsites; s++) {
-        pmml_strfn_site *site = &t->sites[s];
-        site->table = malloc((t->n ? t->n : 1) * sizeof *site->table);
-        if (!site->table) {
-            ctx->oom = 1;
-            return pmml_fail(ctx, site->el, "out of memory");
-        }
-        for (size_t c = 0; c < t->n; c++)
-            if (pmml_strfn_eval(ctx, site, t->text[c], &site->table[c]) < 0)
-                return -1;
-        site->n = t->n;
-    }
+size_t pmml_domain_begin(pmml_ctx *ctx) {
+    return ctx->domains ? ctx->domains->codes.n : 0;
+}
+
+int pmml_domain_add(pmml_ctx *ctx, size_t start, double code) {
+    struct pmml_domains *d = domains_of(ctx);
+    if (!d) return -1;
+    if (isnan(code)) return 0;
+    for (size_t i = start; i < d->codes.n; i++)
+        if (d->codes.v[i] == code) return 0;
+    if (pmml_grow(ctx, (void **)&d->codes.v, &d->codes.cap, d->codes.n + 1,
+                  sizeof *d->codes.v) < 0)
+        return -1;
+    d->codes.v[d->codes.n++] = code;
     return 0;
+}
+
+int pmml_domain_set(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                    size_t first, size_t count) {
+    struct pmml_domains *d = domains_of(ctx);
+    if (!d || pmml_grow(ctx, (void **)&d->nodes, &d->cap, d->n + 1,
+                        sizeof *d->nodes) < 0)
+        return -1;
+    d->nodes[d->n++] = (node_domain){.e = e, .node = node,
+                                     .first = (uint32_t)first,
+                                     .count = (uint32_t)count};
+    return 0;
+}
+
+int pmml_domain_of(const pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                   uint32_t *first, uint32_t *count) {
+    const struct pmml_domains *d = ctx->domains;
+    /* The latest first: a DefineFunction argument may be given twice. */
+    for (size_t i = d ? d->n : 0; i-- > 0;)
+        if (d->nodes[i].e == e && d->nodes[i].node == node) {
+            *first = d->nodes[i].first;
+            *count = d->nodes[i].count;
+            return 0;
+        }
+    return -1;
+}
+
+double pmml_domain_code(const pmml_ctx *ctx, uint32_t i) {
+    return ctx->domains->codes.v[i];
+}
+
+void pmml_domains_free(pmml_ctx *ctx) {
+    if (!ctx->domains) return;
+    free(ctx->domains->codes.v);
+    free(ctx->domains->nodes);
+    free(ctx->domains);
+    ctx->domains = NULL;
 }
 
 void pmml_strings_free(pmml_strtab *t) {
     if (!t) return;
     for (size_t i = 0; i < t->n; i++) free(t->text[i]);
-    for (size_t s = 0; s < t->nsites; s++) {
-        free(t->sites[s].table);
-        pmml_strfn_site_free(&t->sites[s]);
-    }
     free(t->text);
     free(t->slots);
-    free(t->sites);
     free(t);
 }
 
@@ -211,9 +229,8 @@ static const model_ops strings_ops = {.score = strings_score,
 model *pmml_strings_finish(pmml_ctx *ctx, model *m) {
     pmml_strtab *t = ctx->strtab;
     if (!m || !t) return m;
-    strings_model *sm = NULL;
-    if (close_table(ctx, t) < 0 || fill_tables(ctx, t) < 0 ||
-        !(sm = pmml_model_new(ctx, NULL, sizeof *sm, &strings_ops))) {
+    strings_model *sm = pmml_model_new(ctx, NULL, sizeof *sm, &strings_ops);
+    if (!sm) {
         model_free(m);
         return NULL;
     }
