@@ -591,10 +591,11 @@ static int row_cell(pmml_ctx *ctx, const xmlNode *row, const char *column,
 /* Adds the nodes n[0 .. count) as kids; *first gets where they start. */
 static int add_kids(pmml_ctx *ctx, pmml_exprs *e, const uint32_t *n,
                     size_t count, uint32_t *first) {
+    *first = (uint32_t)e->nkids;
+    if (count == 0) return 0;   /* kids may still be NULL */
     if (pmml_grow(ctx, (void **)&e->kids, &e->capkids, e->nkids + count,
                   sizeof *e->kids) < 0)
         return -1;
-    *first = (uint32_t)e->nkids;
     memcpy(e->kids + e->nkids, n, count * sizeof *n);
     e->nkids += count;
     return 0;
@@ -728,6 +729,7 @@ static int check_types(pmml_ctx *ctx, const pmml_exprs *e, const xmlNode *el,
                        pmml_enode *nd) {
     int strings = 0, open = 0;
     size_t from = nd->fn == F_IF ? 1 : 0;
+    if (n < 1) return 0;   /* every built-in takes an argument at least */
     switch (nd->fn) {
     case F_IS_MISSING: case F_IS_NOT_MISSING: case F_IS_VALID:
     case F_IS_NOT_VALID:
@@ -835,9 +837,9 @@ static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
     if (check_types(ctx, e, el, name, args, n, &nd) < 0 ||
         pmml_expr_fallbacks(ctx, el, &nd) < 0 || add_node(ctx, e, &nd, out) < 0)
         return -1;
-    return nd.type == PMML_T_STRING ? union_domain(ctx, e, *out, args + 1,
-                                                   n - 1)
-                                    : 0;
+    /* A string result is if's (2 or 3 arguments): its branches'. */
+    return nd.type == PMML_T_STRING && n >= 2
+               ? union_domain(ctx, e, *out, args + 1, n - 1) : 0;
 }
 
 static int compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,

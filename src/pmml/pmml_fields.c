@@ -179,6 +179,7 @@ static const xmlNode *find_global_derived(pmml_ctx *ctx, const char *name) {
 static int bind_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
                       int *slot, const char **name_out, pmml_field *info) {
     const char *name = pmml_attr_req(ctx, el, attr);
+    *info = (pmml_field){.slot = -1};
     if (!name) return -1;
     if (name_out) *name_out = name;
     /* A TransformationDictionary field is compiled into the model that
