@@ -90,7 +90,11 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
                                       "data type '%s'", name,
                              ctx->schema->data_type ? ctx->schema->data_type
                                                     : "?");
-        if (f->type != PMML_T_NUMBER && pmml_strings_input(ctx, f->slot) < 0)
+        int kind = f->type != PMML_T_NUMBER ? PMML_INPUT_STRING
+                   : type && strcmp(type, "boolean") == 0 ? PMML_INPUT_BOOLEAN
+                                                          : PMML_INPUT_NUMBER;
+        if (kind != PMML_INPUT_NUMBER &&
+            pmml_strings_input(ctx, f->slot, kind) < 0)
             return -1;
         /* f may move as fields are added: pass a copy of its type. */
         int t = f->type;

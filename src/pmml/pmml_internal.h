@@ -430,8 +430,11 @@ struct pmml_strtab {
     size_t n, cap;
     uint32_t *slots;        /* hash of code + 1 (0: empty) */
     size_t nslots;
-    uint8_t input[RECORD_MAX_FEATURES];  /* record slots holding codes */
+    uint8_t input[RECORD_MAX_FEATURES];  /* PMML_INPUT_* of each slot */
 };
+
+/* What a record slot takes as text (model_encode). */
+enum { PMML_INPUT_NUMBER, PMML_INPUT_STRING, PMML_INPUT_BOOLEAN };
 
 /* The code of string s, added to the document's table if new. */
 int pmml_string_code(pmml_ctx *ctx, const xmlNode *el, const char *s,
@@ -443,8 +446,8 @@ const char *pmml_string_text(const pmml_strtab *t, double code);
 /* The code of s, or PMML_STRING_UNKNOWN; never allocates. */
 double pmml_string_find(const pmml_strtab *t, const char *s);
 
-/* Notes that record slot takes string codes (for model_encode). */
-int pmml_strings_input(pmml_ctx *ctx, int slot);
+/* Notes what record slot takes as text, PMML_INPUT_* (model_encode). */
+int pmml_strings_input(pmml_ctx *ctx, int slot, int kind);
 
 /* Domains: the codes a closed string value can take, known at load. One
  * is built with pmml_domain_begin / pmml_domain_add (duplicates and NaN

@@ -110,10 +110,10 @@ int pmml_string_code(pmml_ctx *ctx, const xmlNode *el, const char *s,
     return 0;
 }
 
-int pmml_strings_input(pmml_ctx *ctx, int slot) {
+int pmml_strings_input(pmml_ctx *ctx, int slot, int kind) {
     pmml_strtab *t = table_of(ctx);
     if (!t) return -1;
-    if (slot >= 0 && slot < RECORD_MAX_FEATURES) t->input[slot] = 1;
+    if (slot >= 0 && slot < RECORD_MAX_FEATURES) t->input[slot] = (uint8_t)kind;
     return 0;
 }
 
@@ -206,11 +206,18 @@ static int strings_score(const model *m, const double *x, void *scratch,
 }
 
 /* Input text for a string field: its code (PMML_STRING_UNKNOWN when the
- * document does not know it); 0 for other slots, which take numbers. */
+ * document does not know it); for a boolean field, true and false are 1
+ * and 0 (JPMML's spelling); 0 for the rest, which take numbers. */
 static int strings_encode(const model *m, size_t slot, const char *text,
                           double *out) {
     const strings_model *sm = (const strings_model *)m;
-    if (slot >= RECORD_MAX_FEATURES || !sm->t->input[slot]) return 0;
+    int kind = slot < RECORD_MAX_FEATURES ? sm->t->input[slot] : 0;
+    if (kind == PMML_INPUT_BOOLEAN) {
+        if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0) return 0;
+        *out = text[0] == 't';
+        return 1;
+    }
+    if (kind != PMML_INPUT_STRING) return 0;
     *out = pmml_string_find(sm->t, text);
     return 1;
 }

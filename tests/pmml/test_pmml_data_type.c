@@ -3,7 +3,8 @@
  * valid: as JPMML parses a value by its dataType, an integer field given
  * 1.5 and a boolean field given anything but 0 or 1 hold invalid values,
  * and the MiningField's invalidValueTreatment applies; double and float
- * fields take any number. isValid sees the same.
+ * fields take any number. isValid sees the same, and boolean text (true,
+ * false) is encoded as 1 and 0.
  *
  * Fields: a integer, b boolean, c float (no other declarations). The model
  * is y = a + 10 b + 100 c, so each expected value below is worked out by
@@ -105,11 +106,29 @@ static void test_is_valid(void **state) {
     model_free(m);
 }
 
+/* Text for a boolean field: true and false are 1 and 0 (as JPMML spells
+ * them); other text, and text for the integer and float fields, is left
+ * to be read as a number. */
+static void test_boolean_text(void **state) {
+    (void)state;
+    model *m = must_load(TYPED_DOC("", ""));
+    double v = -1;
+    assert_int_equal(model_encode(m, 1, "true", &v), 1);
+    assert_float_equal(v, 1, 0);
+    assert_int_equal(model_encode(m, 1, "false", &v), 1);
+    assert_float_equal(v, 0, 0);
+    assert_int_equal(model_encode(m, 1, "yes", &v), 0);
+    assert_int_equal(model_encode(m, 0, "true", &v), 0);
+    assert_int_equal(model_encode(m, 2, "1.5", &v), 0);
+    model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_return_invalid),
         cmocka_unit_test(test_treatments),
         cmocka_unit_test(test_is_valid),
+        cmocka_unit_test(test_boolean_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
