@@ -434,6 +434,11 @@ int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
     if (*type == PMML_T_OPEN && f.valid.restrict_values &&
         f.invalid != INV_AS_IS)
         *type = PMML_T_STRING;
+    if (f.string && (f.outliers != OUT_AS_IS || !isinf(f.low) ||
+                     !isinf(f.high)))
+        return pmml_fail(ctx, mf, "outliers, lowValue and highValue do not "
+                                  "apply to field '%s', which holds strings",
+                         pmml_attr(ctx, mf, "name"));
     if (f.outliers != OUT_AS_IS && isinf(f.low) && isinf(f.high))
         return pmml_fail(ctx, mf, "outliers '%s' needs lowValue or highValue",
                          outliers[f.outliers]);

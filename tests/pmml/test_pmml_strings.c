@@ -347,6 +347,10 @@ static void test_rejections(void **state) {
                     "concat: only its first argument");
     expect_rejected(STR_DERIVE(F1("stringLength", N("5"))),
                     "argument 1 of stringLength is a number, not a string");
+    expect_rejected(STR_DERIVE_A("outliers=\"asExtremeValues\" "
+                                 "lowValue=\"0\"", EQ(A, S("red"))),
+                    "outliers, lowValue and highValue do not apply to field "
+                    "'a', which holds strings");
     /* A model reading a as a number is refused it. */
     expect_rejected(
         STR_HEAD "<RegressionModel functionName=\"regression\">"
