@@ -30,6 +30,10 @@
  *   pmml_svm.c        SupportVectorMachineModel compiler and scorer
  *   pmml_scorecard.c  Scorecard compiler and scorer
  *   pmml_cluster.c    ClusteringModel (center-based) compiler and scorer
+ *   pmml_strings.c    string values as codes of the document's string
+ *                     table, their domains, the wrapper that encodes input
+ *                     text (model_encode)
+ *   pmml_strfn.c      the string built-ins, tabled at load
  *
  * A compiler gets a pmml_ctx whose fields are already bound, compiles its
  * model element into flat arrays and returns a core model. Adding a model
@@ -366,8 +370,10 @@ typedef struct pmml_exprs {
     size_t nrules, caprules;
     pmml_validity *checks;  /* what isValid / isNotValid nodes test (aux) */
     size_t nchecks, capchecks;
-    const struct pmml_strtab *strings;  /* string functions' tables, or
-                                           NULL (owned by the document) */
+    const struct pmml_strtab *strings;  /* the document's strings, for
+                                           formatNumber lookups and string
+                                           Output fields; NULL when no node
+                                           needs them */
 } pmml_exprs;
 
 /* Type (PMML_T_*) of node root. */
@@ -424,6 +430,7 @@ double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
 #define PMML_STRING_UNKNOWN (-1.0) /* a string the document does not name */
 #define PMML_MAX_STRINGS 100000    /* distinct strings of one document */
 #define PMML_MAX_STRING_BYTES 4096 /* longest string a function may make */
+#define PMML_MAX_TABLE_CELLS (1 << 22) /* string function tables, in all */
 
 struct pmml_strtab {
     char **text;            /* code -> string */
@@ -457,6 +464,11 @@ size_t pmml_domain_begin(pmml_ctx *ctx);
 int pmml_domain_add(pmml_ctx *ctx, size_t start, double code);
 int pmml_domain_set(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
                     size_t first, size_t count);
+/* Counts cells more string function table entries against
+ * PMML_MAX_TABLE_CELLS (a document could otherwise ask for gigabytes);
+ * -1 with ctx->err filled beyond it. */
+int pmml_domain_cells(pmml_ctx *ctx, const xmlNode *el, size_t cells);
+
 /* The domain of node of e into *first, *count: 0, or -1 when it has
  * none (an open string). */
 int pmml_domain_of(const pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,

@@ -248,6 +248,12 @@ static int varying_arg(pmml_ctx *ctx, const pmml_exprs *e, const xmlNode *el,
         return pmml_fail(ctx, el, "%s: only its first argument (for concat, "
                                   "one argument) may vary; the others must "
                                   "be Constants", name);
+    /* The constant strings (patterns, pieces) are read at load. */
+    for (uint32_t i = 0; i < nd->count; i++)
+        if (i != *var && arg(e, nd, i)->type != PMML_T_NUMBER &&
+            !const_text(ctx, arg(e, nd, i)))
+            return pmml_fail(ctx, el, "argument %u of %s is a missing "
+                                      "Constant", i + 1, name);
     if (arg(e, nd, *var)->type == PMML_T_OPEN)
         return pmml_fail(ctx, el, "%s over a string the document cannot "
                                   "list (a field without valid Values, or "
@@ -283,17 +289,23 @@ static int compile_format(pmml_ctx *ctx, const pmml_exprs *e,
 }
 
 /* The table of tabled function nd over the domain dom of its varying
- * argument: e->data[aux + code] for each code (NaN elsewhere); its
- * string results make the node's domain. */
+ * argument: e->data[aux + code - base] for each code from base (nd->value)
+ * on (NaN for codes between that are not in it); its string results make
+ * the node's domain. */
 static int fill_table(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                       pmml_enode *nd, uint32_t node, const regex_t *re,
                       uint32_t first, uint32_t count) {
     char buf[PMML_MAX_STRING_BYTES];
-    double top = -1;
-    for (uint32_t i = first; i < first + count; i++)
-        if (pmml_domain_code(ctx, i) > top) top = pmml_domain_code(ctx, i);
-    size_t size = (size_t)(top + 1);
-    if (pmml_grow(ctx, (void **)&e->data.v, &e->data.cap, e->data.n + size,
+    double top = -1, base = count ? pmml_domain_code(ctx, first) : 0;
+    for (uint32_t i = first; i < first + count; i++) {
+        double c = pmml_domain_code(ctx, i);
+        top = c > top ? c : top;
+        base = c < base ? c : base;
+    }
+    size_t size = (size_t)(top + 1 - base);
+    nd->value = base;
+    if (pmml_domain_cells(ctx, el, size) < 0 ||
+        pmml_grow(ctx, (void **)&e->data.v, &e->data.cap, e->data.n + size,
                   sizeof *e->data.v) < 0)
         return -1;
     nd->aux = (uint32_t)e->data.n;
@@ -316,7 +328,7 @@ static int fill_table(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                    pmml_domain_add(ctx, start, r) < 0) {
             return -1;
         }
-        e->data.v[nd->aux + (size_t)code] = r;
+        e->data.v[nd->aux + (size_t)(code - base)] = r;
     }
     if (nd->type != PMML_T_STRING) return 0;
     if (pmml_domain_add(ctx, start, nd->missing_to) < 0 ||
@@ -376,7 +388,7 @@ double pmml_strfn_score(const pmml_exprs *e, const pmml_enode *nd,
         if (len < 0 || (size_t)len >= sizeof buf) return PMML_STRING_UNKNOWN;
         return pmml_string_find(e->strings, buf);
     }
-    double c = v[nd->fn];
+    double c = v[nd->fn] - nd->value;
     /* Only codes of the domain reach a tabled function (the load refused
      * free strings); anything else is checked all the same, as invalid. */
     if (!(c >= 0 && c < (double)nd->naux)) return NAN;

@@ -127,6 +127,10 @@ struct pmml_domains {
     pmml_values codes;
     node_domain *nodes;
     size_t n, cap;
+    /* stamp[code] - 1: where the range holding code last began, so that
+     * adding to a range is O(1), however many Values a field lists. */
+    uint32_t *stamp;
+    size_t table_cells;     /* string function table cells so far */
 };
 
 static struct pmml_domains *domains_of(pmml_ctx *ctx) {
@@ -144,13 +148,32 @@ size_t pmml_domain_begin(pmml_ctx *ctx) {
 int pmml_domain_add(pmml_ctx *ctx, size_t start, double code) {
     struct pmml_domains *d = domains_of(ctx);
     if (!d) return -1;
-    if (isnan(code)) return 0;
-    for (size_t i = start; i < d->codes.n; i++)
-        if (d->codes.v[i] == code) return 0;
+    /* Codes are below PMML_MAX_STRINGS: anything else is no string. */
+    if (!(code >= 0 && code < PMML_MAX_STRINGS)) return 0;
+    if (!d->stamp && !(d->stamp = calloc(PMML_MAX_STRINGS, sizeof *d->stamp))) {
+        ctx->oom = 1;
+        return pmml_fail(ctx, NULL, "out of memory");
+    }
+    /* A range only grows while it is the last one, so a stamp equal to
+     * its start means code is in it already. */
+    uint32_t *seen = &d->stamp[(size_t)code];
+    if (*seen == start + 1 && start < d->codes.n) return 0;
     if (pmml_grow(ctx, (void **)&d->codes.v, &d->codes.cap, d->codes.n + 1,
                   sizeof *d->codes.v) < 0)
         return -1;
     d->codes.v[d->codes.n++] = code;
+    *seen = (uint32_t)start + 1;
+    return 0;
+}
+
+int pmml_domain_cells(pmml_ctx *ctx, const xmlNode *el, size_t cells) {
+    struct pmml_domains *d = domains_of(ctx);
+    if (!d) return -1;
+    if (cells > PMML_MAX_TABLE_CELLS - d->table_cells)
+        return pmml_fail(ctx, el, "the document's string functions need "
+                                  "more than %d table entries",
+                         PMML_MAX_TABLE_CELLS);
+    d->table_cells += cells;
     return 0;
 }
 
@@ -187,6 +210,7 @@ void pmml_domains_free(pmml_ctx *ctx) {
     if (!ctx->domains) return;
     free(ctx->domains->codes.v);
     free(ctx->domains->nodes);
+    free(ctx->domains->stamp);
     free(ctx->domains);
     ctx->domains = NULL;
 }

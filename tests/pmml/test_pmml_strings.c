@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -314,6 +315,41 @@ static void test_map_values_output(void **state) {
     model_free(m);
 }
 
+/* A field listing 20,000 Values, tabled through uppercase: v19999 is
+ * V19999, v7 is V7 (not V19999), an unlisted v20000 invalid. */
+static void test_large_domain(void **state) {
+    (void)state;
+    enum { NVALUES = 20000 };
+    size_t cap = (size_t)NVALUES * 24 + 4096, len = 0;
+    char *doc = malloc(cap);
+    assert_non_null(doc);
+    len += (size_t)snprintf(doc + len, cap - len,
+                            "<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" "
+                            "version=\"4.4\"><Header/><DataDictionary>"
+                            "<DataField name=\"a\" optype=\"categorical\" "
+                            "dataType=\"string\">");
+    for (int i = 0; i < NVALUES; i++)
+        len += (size_t)snprintf(doc + len, cap - len,
+                                "<Value value=\"v%d\"/>", i);
+    snprintf(doc + len, cap - len, "</DataField>%s</DataDictionary>"
+             "<RegressionModel functionName=\"regression\"><MiningSchema>"
+             "<MiningField name=\"y\" usageType=\"target\"/>"
+             "<MiningField name=\"a\"/></MiningSchema><LocalTransformations>"
+             "<DerivedField name=\"d\" optype=\"continuous\" "
+             "dataType=\"double\">%s</DerivedField></LocalTransformations>"
+             "<RegressionTable intercept=\"0\"><NumericPredictor name=\"d\" "
+             "coefficient=\"1\"/></RegressionTable></RegressionModel></PMML>",
+             TARGET_CONTINUOUS, EQ(F1("uppercase", A), S("V19999")));
+    model *m = must_load(doc);
+    free(doc);
+    assert_float_equal(text_value(m, "v19999", NULL, 0), 1, 0);
+    assert_float_equal(text_value(m, "v7", NULL, 0), 0, 0);
+    ms_error err;
+    model_output out = {0};
+    assert_int_equal(score_text(m, "v20000", NULL, 0, &out, &err), -1);
+    model_free(m);
+}
+
 static void test_rejections(void **state) {
     (void)state;
     expect_rejected(STR_DERIVE(F1("uppercase", B)),
@@ -351,6 +387,12 @@ static void test_rejections(void **state) {
                                  "lowValue=\"0\"", EQ(A, S("red"))),
                     "outliers, lowValue and highValue do not apply to field "
                     "'a', which holds strings");
+    expect_rejected(STR_DERIVE(F2("concat", A, "<Constant dataType=\"string\" "
+                                             "missing=\"true\"/>")),
+                    "argument 2 of concat is a missing Constant");
+    expect_rejected(STR_DERIVE(F2("matches", A, "<Constant dataType=\"string\" "
+                                              "missing=\"true\"/>")),
+                    "argument 2 of matches is a missing Constant");
     /* A model reading a as a number is refused it. */
     expect_rejected(
         STR_HEAD "<RegressionModel functionName=\"regression\">"
@@ -380,6 +422,7 @@ int main(void) {
         cmocka_unit_test(test_validity),
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_map_values_output),
+        cmocka_unit_test(test_large_domain),
         cmocka_unit_test(test_rejections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
