@@ -14,11 +14,18 @@
  * record in hand and waits), so the revoked partitions' work is complete
  * before their offsets are committed and they are given up.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "stream/engine_internal.h"
 #include "telemetry/log.h"
+
+/* Nice value of the model thread (0 normal, 19 lowest). */
+#define MODEL_THREAD_NICE 10
 
 struct worker {
     engine *engine;
@@ -114,6 +121,12 @@ static void *models_main(void *arg) {
     model_thread *mt = arg;
     engine *e = mt->engine;
     pthread_setname_np(pthread_self(), "ms-models");
+    /* Compiling a model takes milliseconds of CPU (the seed's forest about
+     * 8): at normal priority the scheduler takes a core from a scoring
+     * worker for it, mid-record. Niced, the load uses what scoring leaves.
+     * (On Linux the nice value is per thread.) */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), MODEL_THREAD_NICE) != 0)
+        log_debug("engine", "model thread keeps its priority: %s", strerror(errno));
     store_thread_online(); /* swaps wait for grace periods */
     while (!*mt->stop) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(e->models_rk, 100);
