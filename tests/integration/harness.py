@@ -30,13 +30,31 @@ _procs = []
 _tmpdirs = []
 KEEP = os.environ.get("MS_KEEP_LOGS")
 
+# A command put before every modelserver (not the broker-only mode),
+# publisher and modelscore the harness starts, such as "valgrind
+# --error-exitcode=99 --leak-check=full" (scripts/valgrind.sh). Under it
+# everything takes many times longer, so the harness's waits are scaled by
+# MS_TIMEOUT_SCALE (default 10 with a wrapper, else 1).
+WRAPPER = shlex.split(os.environ.get("MS_WRAPPER", ""))
+TIMEOUT_SCALE = float(os.environ.get("MS_TIMEOUT_SCALE", 10 if WRAPPER else 1))
+_WRAPPED = ("modelserver", "publisher", "modelscore")
+
+
+def wrapped(args):
+    """args with WRAPPER before it when it runs one of our programs."""
+    prog = os.path.basename(args[0]) if args else ""
+    if (not WRAPPER or os.path.dirname(args[0]) != BUILD or prog not in _WRAPPED
+            or args[1:2] == ["broker"]):
+        return list(args)
+    return [*WRAPPER, *args]
+
 
 def _cleanup():
     # Newest first: servers stop before the broker they talk to.
     for p in reversed(_procs):
         if p.poll() is None:
             p.terminate()
-    deadline = time.time() + 10
+    deadline = time.time() + 10 * TIMEOUT_SCALE
     for p in _procs:
         try:
             p.wait(max(0.1, deadline - time.time()))
@@ -90,7 +108,7 @@ def start(args, name, env=None, stdin=None):
     out = open(path, "w")
     full_env = dict(os.environ)
     full_env.update(env or {})
-    p = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=full_env,
+    p = subprocess.Popen(wrapped(args), stdout=out, stderr=subprocess.STDOUT, env=full_env,
                          stdin=stdin)
     _procs.append(p)
     p.log_path = path
@@ -105,10 +123,11 @@ def read_log(p):
 def stop(p, timeout=15):
     """SIGTERM and wait; returns the exit code."""
     p.terminate()
-    return p.wait(timeout)
+    return p.wait(timeout * TIMEOUT_SCALE)
 
 
 def wait_for(what, fn, timeout=30, interval=0.1):
+    timeout *= TIMEOUT_SCALE
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
@@ -143,19 +162,12 @@ def broker_command(broker, line):
     log(f"broker: {line}")
 
 
-# A command prefixed to every server start_server() runs, such as
-# "valgrind --error-exitcode=1 --leak-check=full" (scripts/valgrind.sh).
-SERVER_WRAPPER = shlex.split(os.environ.get("MS_SERVER_WRAPPER", ""))
-
-
 def start_server(bootstrap, *extra, name="server"):
     port = free_port()
-    p = start([*SERVER_WRAPPER, f"{BUILD}/modelserver", "--brokers", bootstrap,
+    p = start([f"{BUILD}/modelserver", "--brokers", bootstrap,
                "--port", str(port), *extra], name)
     p.port = port
-    # Under a wrapper (valgrind) the start takes many times longer.
-    wait_for("server HTTP", lambda: http_get(port, "/stats", quiet=True),
-             timeout=120 if SERVER_WRAPPER else 30)
+    wait_for("server HTTP", lambda: http_get(port, "/stats", quiet=True))
     return p
 
 
@@ -182,7 +194,7 @@ def metrics(port):
 
 
 def publisher(bootstrap, *args):
-    return [f"{BUILD}/publisher", "--brokers", bootstrap, "--progress", "1s", *args]
+    return wrapped([f"{BUILD}/publisher", "--brokers", bootstrap, "--progress", "1s", *args])
 
 
 # The seed's InfluxDB and Grafana variables, which deployments set for the
