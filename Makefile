@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 
-.PHONY: all deps build install package run test test-asan fuzz fuzz-build fuzz-smoke bench soak valgrind clean
+.PHONY: all deps build install package run test test-asan fuzz fuzz-build fuzz-smoke bench soak valgrind valgrind-smoke clean
 
 all: build
 
@@ -35,11 +35,12 @@ run: build
 	@bash scripts/run-demo.sh
 
 # Every test twice: the normal build, then the ASan+UBSan build; then the
-# short fuzzing pass.
+# short fuzzing pass and the integration tests under valgrind.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) test-asan
 	$(MAKE) fuzz-smoke
+	$(MAKE) valgrind-smoke
 
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON
@@ -73,6 +74,11 @@ bench: build
 VALGRIND_TESTS ?= test_bad_inputs test_model_url test_startup
 valgrind: build
 	VALGRIND_TESTS="$(VALGRIND_TESTS)" bash scripts/valgrind.sh $(BUILD)
+
+# The part `make test` runs: the integration tests of VALGRIND_TESTS only
+# (about 2 minutes; the unit tests, 3 more, have the ASan build in CI).
+valgrind-smoke: build
+	VALGRIND_TESTS="$(VALGRIND_TESTS)" bash scripts/valgrind.sh --no-units $(BUILD)
 
 # The soak (not in CI): SOAK_SECONDS of records at SOAK_RATE per second
 # with a model swap every 5 s, checked for lost records, RSS growth and

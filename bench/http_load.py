@@ -31,7 +31,6 @@ Errors are wrk's non-2xx/3xx answers plus its socket errors (connect, read,
 write, timeout); every figure must have 0. Prints `bench http.<name> <value>
 <unit>` lines and the command; never asserts on time, exits 1 on errors.
 """
-import argparse
 import os
 import re
 import shutil
@@ -123,15 +122,8 @@ def stream_pass(broker, k, engine, backlog, load_rate):
     return (c1 - c0) / (t1 - t0), loads
 
 
-def bench(name, value, unit):
-    print(f"bench http.{name} {value} {unit}", flush=True)
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--build", default=h.BUILD, help="build directory (default: %(default)s)")
-    ap.add_argument("--engine", default="stage", choices=("stage", "store"))
+    ap = h.bench_parser(__doc__)
     ap.add_argument("--records", type=int, default=1600000, help="backlog per pass (default: 1600000)")
     ap.add_argument("--rate", type=int, default=200,
                     help="requests/s on each endpoint during a loaded pass (default: 200)")
@@ -163,8 +155,8 @@ def main():
     failed = False
     for e in ENDPOINTS:
         rps, errors = wrk_result(start_wrk(server.port, e, 3, 2, 0))
-        bench(f"{e[0]}.requests_per_s", f"{rps:.0f}", "requests/s")
-        bench(f"{e[0]}.errors", errors, "requests")
+        h.bench(f"http.{e[0]}.requests_per_s", f"{rps:.0f}", "requests/s")
+        h.bench(f"http.{e[0]}.errors", errors, "requests")
         failed |= errors > 0
     h.stop(server)
 
@@ -178,14 +170,14 @@ def main():
         for n, r, e in per:
             loads.setdefault(n, []).append((r, e))
     for n, vals in loads.items():
-        bench(f"{n}.requests_per_s_under_stream", f"{statistics.median(r for r, _ in vals):.0f}",
+        h.bench(f"http.{n}.requests_per_s_under_stream", f"{statistics.median(r for r, _ in vals):.0f}",
               "requests/s")
         errors = sum(e for _, e in vals)
-        bench(f"{n}.errors_under_stream", errors, "requests")
+        h.bench(f"http.{n}.errors_under_stream", errors, "requests")
         failed |= errors > 0
-    bench("stream_records_per_s", f"{statistics.median(free):.0f}", "records/s")
-    bench("stream_records_per_s_under_load", f"{statistics.median(loaded):.0f}", "records/s")
-    bench("stream_ratio_under_load", f"{statistics.median(loaded) / statistics.median(free):.3f}",
+    h.bench("http.stream_records_per_s", f"{statistics.median(free):.0f}", "records/s")
+    h.bench("http.stream_records_per_s_under_load", f"{statistics.median(loaded):.0f}", "records/s")
+    h.bench("http.stream_ratio_under_load", f"{statistics.median(loaded) / statistics.median(free):.3f}",
           "ratio")
     print(f"# $ bench/http_load.py --build {a.build} --engine {a.engine} --records {a.records} "
           f"--rate {a.rate} --passes {a.passes}", flush=True)

@@ -31,9 +31,7 @@ record has its result, and checks:
 
 Prints `bench soak.<name> <value> <unit>` lines; exits 1 when a check fails.
 """
-import argparse
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -115,18 +113,11 @@ def models():
              os.path.join(d, "demoSoftmaxRegression.pb")])
 
 
-def bench(name, value, unit):
-    print(f"bench soak.{name} {value} {unit}", flush=True)
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--build", default=h.BUILD, help="build directory (default: %(default)s)")
+    ap = h.bench_parser(__doc__)
     ap.add_argument("--seconds", type=int, default=600, help="duration of the stream (default: 600)")
     ap.add_argument("--rate", type=int, default=5000, help="records per second (default: 5000)")
     ap.add_argument("--swap-every", type=float, default=5, help="seconds between model swaps (default: 5)")
-    ap.add_argument("--engine", default="stage", choices=("stage", "store"))
     ap.add_argument("--sample-every", type=float, default=5, help="seconds between samples (default: 5)")
     ap.add_argument("--rss-bound-mb", type=float, default=16, help="allowed RSS growth after warm-up (default: 16)")
     ap.add_argument("--fd-slack", type=int, default=2, help="allowed descriptor growth after warm-up (default: 2)")
@@ -182,17 +173,17 @@ def main():
     m = h.metrics(server.port)
     lost = reader.missing(ends)
 
-    bench("duration_s", f"{ran:.0f}", "s")
-    bench("rate", f"{total / ran:.0f}", "records/s")
-    bench("records", total, "records")
-    bench("lost", lost, "records")
-    bench("duplicates", reader.duplicates, "results")
-    bench("model_swaps", f"{m.get(LOADED, 0):.0f}", "models")
-    bench("rss_start_mb", f"{warm[0]:.1f}", "MB")
-    bench("rss_end_mb", f"{rss_end:.1f}", "MB")
-    bench("rss_max_mb", f"{rss_max:.1f}", "MB")
-    bench("fds_start", warm[1], "fds")
-    bench("fds_end", fds_end, "fds")
+    h.bench("soak.duration_s", f"{ran:.0f}", "s")
+    h.bench("soak.rate", f"{total / ran:.0f}", "records/s")
+    h.bench("soak.records", total, "records")
+    h.bench("soak.lost", lost, "records")
+    h.bench("soak.duplicates", reader.duplicates, "results")
+    h.bench("soak.model_swaps", f"{m.get(LOADED, 0):.0f}", "models")
+    h.bench("soak.rss_start_mb", f"{warm[0]:.1f}", "MB")
+    h.bench("soak.rss_end_mb", f"{rss_end:.1f}", "MB")
+    h.bench("soak.rss_max_mb", f"{rss_max:.1f}", "MB")
+    h.bench("soak.fds_start", warm[1], "fds")
+    h.bench("soak.fds_end", fds_end, "fds")
     print(f"# $ bench/soak.py --seconds {a.seconds} --rate {a.rate} --swap-every {a.swap_every} "
           f"--engine {a.engine}", flush=True)
 

@@ -209,6 +209,22 @@ def program_env_names(program):
     return set(re.findall(r"env\s+([A-Z][A-Z0-9_]+)", r.stdout.replace("\x1f", " ")))
 
 
+def bench_parser(doc):
+    """The command line of a benchmark in bench/: doc as its --help,
+    --build and --engine."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0], epilog=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=BUILD, help="build directory (default: %(default)s)")
+    ap.add_argument("--engine", default="stage", choices=("stage", "store"))
+    return ap
+
+
+def bench(name, value, unit):
+    """One figure, as `make bench` prints them."""
+    print(f"bench {name} {value} {unit}", flush=True)
+
+
 def demo_data():
     """Our own generated data set and models (no ../shared needed)."""
     d = tmpdir()
