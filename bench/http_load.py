@@ -17,15 +17,20 @@ may lose its oldest records: the backlog is what the broker kept). Then:
    requests/s each endpoint answers on this machine;
 2. the stream: --passes pairs of passes, alternating without and with load.
    Each pass starts a server in a fresh consumer group, so it scores the
-   whole backlog as fast as it can; once scoring has begun it waits 0.5 s,
-   then reads the scored counter of /metrics twice, 1.5 s apart, while the
+   whole backlog as fast as it can; once scoring has begun it waits 0.3 s,
+   then reads the scored counter of /metrics twice, 2 s apart, while the
    backlog lasts (checked): records/s at saturation. In a loaded pass, wrk
    runs on the three endpoints at once from before the window to after it,
    one wrk per endpoint, 1 thread, 1 connection, each request followed by
    a pause that holds it to --rate requests/s (wrk's Lua delay()): a fixed
    load, as monitoring and clients make it, rather than a second benchmark
-   competing for the same two cores. The ratio is the median of the loaded
-   passes over the median of the unloaded ones.
+   competing for the same two cores. The ratio is the median over the
+   pairs of a loaded pass and the unloaded one just before it: other work
+   on the machine changes the rate from one pass to the next, and a pair
+   shares most of it. The server's CPU time over the same window (utime
+   and stime of /proc/PID/stat) gives its CPU per record, with and
+   without load: what the HTTP requests cost the process, which other
+   work on the machine blurs much less than the rate.
 
 Errors are wrk's non-2xx/3xx answers plus its socket errors (connect, read,
 write, timeout); every figure must have 0. Prints `bench http.<name> <value>
@@ -97,6 +102,13 @@ def available(bootstrap):
     return n
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time a process has used."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def scored(port):
     return h.metrics(port).get(SCORED, 0)
 
@@ -104,22 +116,22 @@ def scored(port):
 def stream_pass(broker, k, engine, backlog, load_rate):
     """Records/s scored by a fresh server while its backlog lasts; with
     load_rate, under wrk at that rate on every endpoint. Returns (rate,
-    [(endpoint, requests/s, errors)])."""
+    CPU µs per record, [(endpoint, requests/s, errors)])."""
     server = h.start_server(broker.address, "--engine", engine, "--group", f"load-{k}",
                             name=f"server{k}")
     h.wait_for("scoring to begin", lambda: scored(server.port) > 0, interval=0.02)
     wrks = [(e[0], start_wrk(server.port, e, 4, 1, round(1000 / load_rate)))
             for e in ENDPOINTS] if load_rate else []
-    time.sleep(0.5)
-    t0, c0 = time.monotonic(), scored(server.port)
-    time.sleep(1.5)
-    t1, c1 = time.monotonic(), scored(server.port)
+    time.sleep(0.3)
+    t0, c0, u0 = time.monotonic(), scored(server.port), cpu_seconds(server.pid)
+    time.sleep(2)
+    t1, c1, u1 = time.monotonic(), scored(server.port), cpu_seconds(server.pid)
     if c1 >= backlog:
         h.fail(f"pass {k}: the backlog of {backlog} records ran out within the window: "
                "give more --records")
     loads = [(name, *wrk_result(p)) for name, p in wrks]
     h.stop(server)
-    return (c1 - c0) / (t1 - t0), loads
+    return (c1 - c0) / (t1 - t0), (u1 - u0) * 1e6 / (c1 - c0), loads
 
 
 def main():
@@ -127,7 +139,7 @@ def main():
     ap.add_argument("--records", type=int, default=1600000, help="backlog per pass (default: 1600000)")
     ap.add_argument("--rate", type=int, default=200,
                     help="requests/s on each endpoint during a loaded pass (default: 200)")
-    ap.add_argument("--passes", type=int, default=5, help="passes with and without load (default: 5)")
+    ap.add_argument("--passes", type=int, default=7, help="passes with and without load (default: 7)")
     ap.add_argument("--data", default=os.path.join(h.SHARED, "winequality_red.csv"))
     ap.add_argument("--model", default=os.path.join(h.SHARED, "winequalityDecisionTreeClassification.pmml"))
     a = ap.parse_args()
@@ -161,11 +173,13 @@ def main():
     h.stop(server)
 
     # 2. The stream without and with load, alternating.
-    free, loaded, loads = [], [], {}
+    free, loaded, cpu_free, cpu_loaded, loads = [], [], [], [], {}
     for k in range(2 * a.passes):
-        rate, per = stream_pass(broker, k, a.engine, backlog, a.rate if k % 2 else 0)
+        rate, cpu, per = stream_pass(broker, k, a.engine, backlog, a.rate if k % 2 else 0)
         (loaded if k % 2 else free).append(rate)
-        h.log(f"pass {k}: {'under load' if k % 2 else 'no load'}: {rate:.0f} records/s"
+        (cpu_loaded if k % 2 else cpu_free).append(cpu)
+        h.log(f"pass {k}: {'under load' if k % 2 else 'no load'}: {rate:.0f} records/s, "
+              f"{cpu:.2f} CPU µs/record"
               + "".join(f", {n} {r:.0f} req/s ({e} errors)" for n, r, e in per))
         for n, r, e in per:
             loads.setdefault(n, []).append((r, e))
@@ -177,8 +191,10 @@ def main():
         failed |= errors > 0
     h.bench("http.stream_records_per_s", f"{statistics.median(free):.0f}", "records/s")
     h.bench("http.stream_records_per_s_under_load", f"{statistics.median(loaded):.0f}", "records/s")
-    h.bench("http.stream_ratio_under_load", f"{statistics.median(loaded) / statistics.median(free):.3f}",
-          "ratio")
+    h.bench("http.server_cpu_us_per_record", f"{statistics.median(cpu_free):.2f}", "us")
+    h.bench("http.server_cpu_us_per_record_under_load", f"{statistics.median(cpu_loaded):.2f}", "us")
+    h.bench("http.stream_ratio_under_load",
+            f"{statistics.median(w / wo for w, wo in zip(loaded, free)):.3f}", "ratio")
     print(f"# $ bench/http_load.py --build {a.build} --engine {a.engine} --records {a.records} "
           f"--rate {a.rate} --passes {a.passes}", flush=True)
     return 1 if failed else 0
