@@ -74,7 +74,7 @@ for t in "${tests[@]}"; do
   elif [ $rc -ne 0 ]; then
     echo "valgrind integration $t: FAILED (exit $rc; see $log)"; status=1
   else
-    echo "valgrind integration $t: clean, $(ls "$out/$t".*.log 2>/dev/null | wc -l) processes ($(tail -1 "$log"); $((SECONDS - t0)) s)"
+    echo "valgrind integration $t: clean, $(find "$out" -name "$t.*.log" | wc -l) processes ($(tail -1 "$log"); $((SECONDS - t0)) s)"
   fi
 done
 echo "valgrind: integration tests took $((SECONDS - istart)) s; total $((SECONDS - start)) s"
