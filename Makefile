@@ -71,12 +71,12 @@ bench: build
 # Valgrind memcheck (scripts/valgrind.sh): the unit tests, then the
 # integration tests in VALGRIND_TESTS with every modelserver, publisher
 # and modelscore they start under valgrind; fails on any report.
-VALGRIND_TESTS ?= test_bad_inputs test_model_url test_startup
+VALGRIND_TESTS ?= test_bad_inputs test_model_url test_startup test_http_infer
 valgrind: build
 	VALGRIND_TESTS="$(VALGRIND_TESTS)" bash scripts/valgrind.sh $(BUILD)
 
 # The part `make test` runs: the integration tests of VALGRIND_TESTS only
-# (about 2 minutes; the unit tests, 3 more, have the ASan build in CI).
+# (2 to 3 minutes; the unit tests, 3 more, have the ASan build in CI).
 valgrind-smoke: build
 	VALGRIND_TESTS="$(VALGRIND_TESTS)" bash scripts/valgrind.sh --no-units $(BUILD)
 

@@ -19,7 +19,7 @@ case "${1:-}" in --units) shift ;; --no-units) units=0; shift ;; esac
 build=${1:-build}
 shift || true
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || read -r -a tests <<<"${VALGRIND_TESTS:-test_bad_inputs test_model_url test_startup}"
+[ ${#tests[@]} -gt 0 ] || read -r -a tests <<<"${VALGRIND_TESTS:-test_bad_inputs test_model_url test_startup test_http_infer}"
 command -v valgrind >/dev/null || { echo "valgrind: not installed (scripts/deps.sh installs it)" >&2; exit 1; }
 out=$build/valgrind
 rm -rf "$out"
