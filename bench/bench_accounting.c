@@ -23,7 +23,7 @@
 
 /* The accounting never looks at the model: a shell that frees itself. */
 static void shell_destroy(model *m) { free(m); }
-static const model_ops shell_ops = {NULL, shell_destroy};
+static const model_ops shell_ops = {.destroy = shell_destroy};
 
 static served_model *current;
 

@@ -2,7 +2,9 @@
  * fuzz_pmml.c - libFuzzer target for the PMML loader: any bytes must load
  * or be rejected with a reason, and whatever loads must score a few
  * records (ordinary, missing, extreme) without crashing, reading past its
- * scratch or leaking. Fields a, b, c are the inputs the seeds use.
+ * scratch or leaking; and records of text, through model_encode(), for
+ * the string fields a document may declare. Fields a, b, c are the inputs
+ * the seeds use.
  */
 #include <math.h>
 #include <stddef.h>
@@ -27,6 +29,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     fuzz_score(m, &records[0][0], sizeof records / sizeof *records, 3);
+    /* Text as a CSV cell would give it: strings the seeds name, an
+     * unknown one, an empty one and a number's text. */
+    static const char *const texts[][3] = {
+        {"red", "blue", "1"}, {"x", "", "2.5"}, {" blue ", "GREEN", "0"}};
+    double coded[3][3];
+    for (size_t r = 0; r < 3; r++)
+        for (size_t i = 0; i < 3; i++)
+            if (!model_encode(m, i, texts[r][i], &coded[r][i]))
+                coded[r][i] = strtod(texts[r][i], NULL);
+    fuzz_score(m, &coded[0][0], 3, 3);
     model_free(m);
     return 0;
 }

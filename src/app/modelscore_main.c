@@ -54,7 +54,9 @@ static void usage(FILE *out) {
         "the columns, and the model picks its inputs by name (case, spaces and\n"
         "underscores do not matter: \"fixed acidity\" matches fixed_acidity);\n"
         "columns it does not use are ignored. An empty cell or NA is a missing\n"
-        "value.\n"
+        "value. A column a PMML string field reads (DataField dataType\n"
+        "\"string\") takes the cell's text as it is, blanks included; every\n"
+        "other column the model reads must hold numbers.\n"
         "\n"
         "Output: a header, then one row per input row, in order: the column\n"
         "prediction (the class label of a classifier, the number of a\n"
@@ -305,9 +307,11 @@ static int column_used(run *r, int i) {
     return r->used[i] == 'y';
 }
 
-/* Cells to a record in column order; NaN for missing. */
-static int parse_row(run *r, char **cells, int ncells, double *x,
-                     long line_no) {
+/* Cells to a record in column order; NaN for missing. A column the model
+ * reads as strings (a PMML string field) takes the cell's text as it is,
+ * blanks included (model_encode); the others take numbers. */
+static int parse_row(run *r, const model *m, char **cells, int ncells,
+                     double *x, long line_no) {
     if (ncells != r->ncolumns) {
         fprintf(stderr, "modelscore: line %ld has %d cells, expected %d\n",
                 line_no, ncells, r->ncolumns);
@@ -320,6 +324,7 @@ static int parse_row(run *r, char **cells, int ncells, double *x,
             x[i] = NAN;
             continue;
         }
+        if (model_encode(m, (size_t)i, cells[i], &x[i])) continue;
         char *end;
         errno = 0;
         x[i] = strtod(s, &end);
@@ -430,7 +435,7 @@ static int score_stream(run *r, const options *o, FILE *in) {
         for (; got == 1;
              got = csv_reader_next(&r->reader, &line, &line_no, &err)) {
             int n = csv_split(line, r->sep, cells, MAX_COLUMNS);
-            if (parse_row(r, cells, n, x, line_no) < 0 ||
+            if (parse_row(r, m, cells, n, x, line_no) < 0 ||
                 score_row(r, m, x, scratch, probs, line_no) < 0) {
                 put_empty_row(r, m);
                 status = EXIT_SOME_ROWS;

@@ -42,6 +42,10 @@ static void install_signal_handlers(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Past a file size limit (ulimit -f), a write fails with EFBIG, which
+     * checkpoint saves handle like a full disk, instead of the default
+     * SIGXFSZ killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Topics the embedded broker creates, with partition counts that let a few

@@ -58,6 +58,13 @@ typedef struct model_ops {
                  model_output *out, ms_error *err);
     /* Frees everything the loader allocated, including m itself. */
     void (*destroy)(model *m);
+    /* Optional (NULL: every input is a number). For a model that reads
+     * some inputs as strings (PMML string fields): when input slot takes
+     * strings, sets *out to the value that stands for text and returns 1;
+     * returns 0 when the slot takes numbers (parse text as one). Never
+     * allocates. */
+    int (*encode)(const model *m, size_t slot, const char *text,
+                  double *out);
 } model_ops;
 
 /* The common head of every loaded model; formats embed it as their first
@@ -110,6 +117,13 @@ model *model_load(model_type type, const model_source *src,
 static inline int model_score(const model *m, const double *x, void *scratch,
                               model_output *out, ms_error *err) {
     return m->ops->score(m, x, scratch, out, err);
+}
+
+/* The value standing for input text in slot: 1 with *out set when the
+ * slot takes strings, 0 when it takes numbers. */
+static inline int model_encode(const model *m, size_t slot, const char *text,
+                               double *out) {
+    return m->ops->encode ? m->ops->encode(m, slot, text, out) : 0;
 }
 
 void model_free(model *m);

@@ -34,6 +34,7 @@ static const route routes[] = {
     {"/state/instances/{}", M_GET, http_handle_store_instances, "state_store_instances"},
     {"/state/{}/value", M_GET, http_handle_store_value, "state_value"},
     {"/models", M_GET, http_handle_models, "models"},
+    {"/health", M_GET, http_handle_health, "health"},
     {"/health/live", M_GET, http_handle_live, "health_live"},
     {"/health/ready", M_GET, http_handle_ready, "health_ready"},
     {"/metrics", M_GET, http_handle_metrics, "metrics"},

@@ -92,6 +92,7 @@ void http_handle_store_value(http_server *h, const http_request *rq, http_reply 
 void http_handle_models(http_server *h, const http_request *rq, http_reply *out);
 void http_handle_live(http_server *h, const http_request *rq, http_reply *out);
 void http_handle_ready(http_server *h, const http_request *rq, http_reply *out);
+void http_handle_health(http_server *h, const http_request *rq, http_reply *out);
 void http_handle_metrics(http_server *h, const http_request *rq, http_reply *out);
 void http_handle_v2_server(http_server *h, const http_request *rq, http_reply *out);
 void http_handle_v2_model(http_server *h, const http_request *rq, http_reply *out);

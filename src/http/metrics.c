@@ -186,6 +186,33 @@ static void http_and_cluster(text *t, http_server *h) {
     out(t, "modelserver_ready %d\n", http_ready(h, why, sizeof why));
 }
 
+/* Kafka reachability and checkpoint saves (what /health shows). */
+static void dependencies(text *t, http_server *h) {
+    if (!h->src.engine) return;
+    engine_health eh;
+    engine_health_get(h->src.engine, &eh);
+    family(t, "modelserver_kafka_reachable", "gauge",
+           "1 while at least one Kafka broker is reachable.");
+    out(t, "modelserver_kafka_reachable %d\n", eh.kafka.connected);
+    family(t, "modelserver_kafka_brokers_up", "gauge",
+           "Brokers the server is connected to, as of the last second.");
+    out(t, "modelserver_kafka_brokers_up %d\n", eh.kafka.brokers_up);
+    family(t, "modelserver_kafka_outages_total", "counter",
+           "Times no Kafka broker at all was reachable.");
+    out(t, "modelserver_kafka_outages_total %llu\n",
+        (unsigned long long)eh.kafka.outages);
+    family(t, "modelserver_checkpoint_saves_total", "counter",
+           "Checkpoint saves to the state directory, by outcome (failed: "
+           "disk full, file size limit or I/O error; retried).");
+    out(t, "modelserver_checkpoint_saves_total{outcome=\"written\"} %llu\n"
+           "modelserver_checkpoint_saves_total{outcome=\"failed\"} %llu\n",
+        (unsigned long long)eh.checkpoint.written,
+        (unsigned long long)eh.checkpoint.failed);
+    family(t, "modelserver_checkpoint_failing", "gauge",
+           "1 while the last checkpoint save failed.");
+    out(t, "modelserver_checkpoint_failing %d\n", eh.checkpoint.failing > 0);
+}
+
 /* What the InfluxDB writer and the Grafana client did (telemetry/influx.h,
  * grafana.h): every point ends written or in one of the dropped counts. */
 static void exporters(text *t, const counters *c) {
@@ -222,6 +249,7 @@ void http_handle_metrics(http_server *h, const http_request *rq, http_reply *rp)
     models(&t, h->src.counters, snaps, n);
     lag(&t, h);
     exporters(&t, h->src.counters);
+    dependencies(&t, h);
     http_and_cluster(&t, h);
     free(snaps);
     reply_text(rp, 200, "text/plain; version=0.0.4; charset=utf-8", t.buf);

@@ -18,9 +18,10 @@
  * implemented makes the load fail with the element and line at fault: a
  * document is scored faithfully or not at all.
  *
- * Inputs are numbers (a record is a vector of doubles, NaN = missing), so
- * predicate operands must be numeric. pmml_load() may run on several
- * threads at once.
+ * Inputs are numbers (a record is a vector of doubles, NaN = missing); a
+ * string field's value is a code of the document's string table, which
+ * model_encode() gives for input text (pmml_strings.c). pmml_load() may
+ * run on several threads at once.
  */
 #ifndef MS_PMML_H
 #define MS_PMML_H

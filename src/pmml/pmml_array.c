@@ -4,10 +4,10 @@
  * centres.
  *
  * An Array's text is a list of members separated by whitespace, or quoted
- * with "..." (where \" stands for a quote). Records carry numbers only, so
- * every member must be a number: a quoted member is only unwrapped, never
- * unescaped, since one holding an escape is not a number anyway. The "n"
- * attribute, when present, must match the count.
+ * with "..." (where \" stands for a quote). Members are numbers, or for
+ * an Array of strings (pmml_array_read_codes) string codes of the
+ * document's table, a quoted member unescaped first. The "n" attribute,
+ * when present, must match the count.
  */
 #include "pmml/pmml_internal.h"
 
@@ -15,11 +15,20 @@
 #include <string.h>
 
 static int add_value(pmml_ctx *ctx, pmml_values *v, const xmlNode *el,
-                     const char *token) {
+                     char *token, int codes) {
     double d;
-    if (pmml_parse_double(token, &d) < 0)
-        return pmml_fail(ctx, el, "%s member '%s' is not a number (records "
-                                  "carry numbers only)", el->name, token);
+    if (codes) {
+        char *w = token;   /* \" stands for a quote */
+        for (const char *r = token; *r; r++) {
+            if (r[0] == '\\' && r[1] == '"') r++;
+            *w++ = *r;
+        }
+        *w = '\0';
+        if (pmml_string_code(ctx, el, token, &d) < 0) return -1;
+    } else if (pmml_parse_double(token, &d) < 0) {
+        return pmml_fail(ctx, el, "%s member '%s' is not a number", el->name,
+                         token);
+    }
     if (pmml_grow(ctx, (void **)&v->v, &v->cap, v->n + 1, sizeof *v->v) < 0)
         return -1;
     v->v[v->n++] = d;
@@ -27,9 +36,9 @@ static int add_value(pmml_ctx *ctx, pmml_values *v, const xmlNode *el,
 }
 
 static int parse_members(pmml_ctx *ctx, pmml_values *v, const xmlNode *arr,
-                         const char *s) {
+                         const char *s, int codes) {
     static const char space[] = " \t\n\r";
-    char token[128];
+    char token[PMML_MAX_STRING_BYTES];
     for (;;) {
         s += strspn(s, space);
         if (!*s) return 0;
@@ -46,24 +55,24 @@ static int parse_members(pmml_ctx *ctx, pmml_values *v, const xmlNode *arr,
         }
         size_t n = (size_t)(end - start);
         if (n >= sizeof token)
-            return pmml_fail(ctx, arr, "%s member '%.20s...' is not a "
-                                       "number", arr->name, start);
+            return pmml_fail(ctx, arr, "%s member '%.20s...' is too long",
+                             arr->name, start);
         memcpy(token, start, n);
         token[n] = '\0';
-        if (add_value(ctx, v, arr, token) < 0) return -1;
+        if (add_value(ctx, v, arr, token, codes) < 0) return -1;
     }
 }
 
 /* Appends the members of arr's text; returns how many through *count. */
 static int parse_text(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v,
-                      size_t *count) {
+                      size_t *count, int codes) {
     size_t before = v->n;
     xmlChar *text = xmlNodeGetContent(arr);
     if (!text) {
         ctx->oom = 1;
         return pmml_fail(ctx, arr, "out of memory");
     }
-    int rc = parse_members(ctx, v, arr, (const char *)text);
+    int rc = parse_members(ctx, v, arr, (const char *)text, codes);
     xmlFree(text);
     *count = v->n - before;
     return rc;
@@ -79,12 +88,22 @@ static int check_n(pmml_ctx *ctx, const xmlNode *arr, size_t count) {
     return 0;
 }
 
-int pmml_array_read(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v) {
+static int read_array(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v,
+                      int codes) {
     size_t count;
     if (!pmml_is(arr, "Array"))
         return pmml_fail(ctx, arr, "expected an Array, found %s", arr->name);
-    if (parse_text(ctx, arr, v, &count) < 0) return -1;
+    if (parse_text(ctx, arr, v, &count, codes) < 0) return -1;
     return check_n(ctx, arr, count);
+}
+
+int pmml_array_read(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v) {
+    return read_array(ctx, arr, v, 0);
+}
+
+int pmml_array_read_codes(pmml_ctx *ctx, const xmlNode *arr,
+                          pmml_values *v) {
+    return read_array(ctx, arr, v, 1);
 }
 
 /* REAL-SparseArray: n values, all 0 but those at the 1-based Indices,
@@ -101,9 +120,9 @@ int pmml_sparse_read(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v) {
     for (const xmlNode *c = pmml_elem(arr->children); c && rc == 0;
          c = pmml_elem(c->next)) {
         if (pmml_is(c, "Indices"))
-            rc = parse_text(ctx, c, &idx, &nidx);
+            rc = parse_text(ctx, c, &idx, &nidx, 0);
         else if (pmml_is(c, "REAL-Entries"))
-            rc = parse_text(ctx, c, &ent, &nent);
+            rc = parse_text(ctx, c, &ent, &nent, 0);
         else
             rc = pmml_unsupported(ctx, c);
     }

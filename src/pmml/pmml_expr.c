@@ -15,8 +15,12 @@
  * calls itself hits the nesting limit at load).
  *
  * Values are doubles and NaN is missing, as in records; booleans are 1
- * and 0. String values, string and date functions cannot be represented
- * and are rejected at load. Apply follows PMML 4.4: when an argument is
+ * and 0. A string is its code in the document's string table
+ * (pmml_strings.c): every node has a type (PMML_T_*) fixed at load, so a
+ * string is never read as a number nor a number as a string; equality,
+ * isIn, if, MapValues and NormDiscrete compare codes, and the string
+ * built-ins are table lookups (pmml_strfn.c). Dates are refused at load.
+ * Apply follows PMML 4.4: when an argument is
  * missing the result is mapMissingTo (or missing), except for the
  * functions that look at missingness (isMissing, isNotMissing, if,
  * isValid, isNotValid);
@@ -36,9 +40,6 @@
 
 #define MAX_ARGS 32            /* per Apply: their values live on the stack */
 #define MAX_INLINE_DEPTH 16    /* DefineFunction calls nested in calls */
-
-enum op { E_CONST, E_FIELD, E_NORM_CONT, E_NORM_DISC, E_DISCRETIZE,
-          E_MAP_VALUES, E_APPLY };
 
 enum fn {
     F_ADD, F_SUB, F_MUL, F_DIV, F_MIN, F_MAX, F_SUM, F_AVG, F_MEDIAN,
@@ -84,13 +85,6 @@ static const struct {
     {"isValid", F_IS_VALID, 1, 1}, {"isNotValid", F_IS_NOT_VALID, 1, 1},
 };
 #define NFUNCTIONS (sizeof functions / sizeof *functions)
-
-/* Built-ins over strings and dates: named so the rejection says why. */
-static const char *const string_functions[] = {
-    "uppercase", "lowercase", "substring", "trimBlanks", "concat",
-    "replace", "matches", "formatNumber", "formatDatetime",
-    "dateDaysSinceYear", "dateSecondsSinceYear", "dateSecondsSinceMidnight",
-    "stringLength", NULL};
 
 enum { INVALID_RETURN, INVALID_AS_IS, INVALID_AS_MISSING };
 
@@ -205,6 +199,10 @@ static double eval_apply(const pmml_exprs *e, const pmml_enode *nd,
     const uint32_t *kids = e->kids + nd->first;
     double v[MAX_ARGS];
     int n = (int)nd->count;
+    /* compile_apply() gives every Apply 1 to MAX_ARGS arguments, each
+     * function as many as it takes; checked here so that the reads of
+     * v[] below are visibly in bounds. */
+    if (n < 1 || n > MAX_ARGS) return NAN;
     if (nd->fn == F_IF) {
         double c = eval(e, kids[0], x, invalid);
         if (isnan(c)) return nd->missing_to;
@@ -219,7 +217,12 @@ static double eval_apply(const pmml_exprs *e, const pmml_enode *nd,
         v[i] = eval(e, kids[i], x, invalid);
         if (isnan(v[i])) return nd->missing_to;
     }
-    double r = apply(nd->fn, v, n);
+    /* Functions of fixed arity (up to 3: normalCDF) read v[0..2]; their
+     * count was checked at load, and the padding keeps every read of a
+     * fixed position defined whatever the node says. */
+    for (int i = n; i < 3; i++) v[i] = NAN;
+    double r = nd->op == PMML_E_STRFN ? pmml_strfn_score(e, nd, v)
+                                      : apply(nd->fn, v, n);
     if (isfinite(r)) return r;
     if (nd->invalid == INVALID_RETURN) *invalid = 1;
     return nd->invalid == INVALID_AS_IS ? r : NAN;
@@ -261,21 +264,22 @@ static double eval(const pmml_exprs *e, uint32_t i, const double *x,
     const pmml_enode *nd = &e->nodes[i];
     double v, r;
     switch (nd->op) {
-    case E_CONST: return nd->value;
-    case E_FIELD:
+    case PMML_E_CONST: return nd->value;
+    case PMML_E_FIELD:
         v = x[nd->slot];
         return isnan(v) ? nd->missing_to : v;
-    case E_APPLY:
+    case PMML_E_APPLY:
+    case PMML_E_STRFN:
         r = eval_apply(e, nd, x, invalid);
         return isnan(r) ? nd->dflt : r;
-    case E_MAP_VALUES: return eval_map_values(e, nd, x, invalid);
+    case PMML_E_MAP_VALUES: return eval_map_values(e, nd, x, invalid);
     default: break;
     }
     v = x[nd->slot];
     if (isnan(v)) return nd->missing_to;
     switch (nd->op) {
-    case E_NORM_CONT: return pmml_normcont_eval(&e->norms[nd->aux], v);
-    case E_NORM_DISC: return v == nd->value;
+    case PMML_E_NORM_CONT: return pmml_normcont_eval(&e->norms[nd->aux], v);
+    case PMML_E_NORM_DISC: return v == nd->value;
     default: return eval_discretize(e, nd, v);
     }
 }
@@ -283,6 +287,10 @@ static double eval(const pmml_exprs *e, uint32_t i, const double *x,
 double pmml_expr_eval(const pmml_exprs *e, uint32_t root, const double *x,
                       int *invalid) {
     return eval(e, root, x, invalid);
+}
+
+int pmml_expr_type(const pmml_exprs *e, uint32_t root) {
+    return e->nodes[root].type;
 }
 
 void pmml_exprs_free(pmml_exprs *e) {
@@ -328,11 +336,79 @@ static int add_data(pmml_ctx *ctx, pmml_exprs *e, double v) {
     return 0;
 }
 
-/* mapMissingTo and defaultValue must be numbers when present. */
-static int read_fallbacks(pmml_ctx *ctx, const xmlNode *el, pmml_enode *nd) {
-    return pmml_attr_double(ctx, el, "mapMissingTo", NAN, &nd->missing_to) < 0 ||
-                   pmml_attr_double(ctx, el, "defaultValue", NAN, &nd->dflt) < 0
+/* A fallback attribute in the node's type (NaN when absent). */
+static int read_typed(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                      int type, double *v) {
+    const char *text = pmml_attr(ctx, el, name);
+    *v = NAN;
+    if (!text) return ctx->oom ? -1 : 0;
+    return pmml_operand(ctx, el, type, text, v);
+}
+
+int pmml_expr_fallbacks(pmml_ctx *ctx, const xmlNode *el, pmml_enode *nd) {
+    return read_typed(ctx, el, "mapMissingTo", nd->type, &nd->missing_to) < 0 ||
+                   read_typed(ctx, el, "defaultValue", nd->type, &nd->dflt) < 0
                ? -1 : 0;
+}
+
+/* Whether el declares dataType="string". */
+static int string_typed(pmml_ctx *ctx, const xmlNode *el) {
+    const char *t = pmml_attr(ctx, el, "dataType");
+    return t && strcmp(t, "string") == 0;
+}
+
+/* The type of the values an element lists (MapValues cells, Discretize
+ * bins): strings when it says dataType="string", or when it says nothing
+ * and the first of them (text) is not a number. */
+static int listed_type(pmml_ctx *ctx, const xmlNode *el, const char *text);
+
+/* Ends the domain begun at start with node nd's fallbacks and gives it to
+ * the node at index node of e. */
+static int end_domain(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                      const pmml_enode *nd, size_t start) {
+    if (pmml_domain_add(ctx, start, nd->missing_to) < 0 ||
+        pmml_domain_add(ctx, start, nd->dflt) < 0)
+        return -1;
+    return pmml_domain_set(ctx, e, node, start,
+                           pmml_domain_begin(ctx) - start);
+}
+
+/* A closed string node's domain from cells of data: n values at
+ * data[at + k * stride]. */
+static int data_domain(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                       size_t at, size_t stride, size_t n) {
+    const pmml_enode *nd = &e->nodes[node];
+    size_t start = pmml_domain_begin(ctx);
+    if (nd->type != PMML_T_STRING) return 0;
+    for (size_t k = 0; k < n; k++)
+        if (pmml_domain_add(ctx, start, e->data.v[at + k * stride]) < 0)
+            return -1;
+    return end_domain(ctx, e, node, nd, start);
+}
+
+/* A closed string node's domain: the union of the domains of nodes
+ * src[0..n); none when one of them has none. */
+static int union_domain(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                        const uint32_t *src, size_t n) {
+    const pmml_enode *nd = &e->nodes[node];
+    size_t start = pmml_domain_begin(ctx);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t first, count;
+        if (pmml_domain_of(ctx, e, src[k], &first, &count) < 0) return 0;
+        for (uint32_t i = first; i < first + count; i++)
+            if (pmml_domain_add(ctx, start, pmml_domain_code(ctx, i)) < 0)
+                return -1;
+    }
+    return end_domain(ctx, e, node, nd, start);
+}
+
+static int listed_type(pmml_ctx *ctx, const xmlNode *el, const char *text) {
+    double ignored;
+    if (string_typed(ctx, el)) return PMML_T_STRING;
+    if (!pmml_attr(ctx, el, "dataType") && text &&
+        pmml_parse_double(text, &ignored) < 0)
+        return PMML_T_STRING;
+    return PMML_T_NUMBER;
 }
 
 /* The slot of the field named by attribute attr. */
@@ -346,49 +422,72 @@ static int field_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
 
 static int compile_field_ref(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                              const scope *sc, uint32_t *out) {
-    pmml_enode nd = {.op = E_FIELD, .dflt = NAN};
+    pmml_enode nd = {.op = PMML_E_FIELD, .dflt = NAN};
     const char *name = pmml_attr_req(ctx, el, "field");
-    if (!name || read_fallbacks(ctx, el, &nd) < 0) return -1;
+    int slot;
+    pmml_field info;
+    if (!name) return -1;
     for (size_t i = 0; sc && i < sc->n; i++) {
         if (strcmp(sc->names[i], name) != 0) continue;
-        if (isnan(nd.missing_to)) {
+        if (!pmml_attr(ctx, el, "mapMissingTo") && !ctx->oom) {
             *out = sc->nodes[i];       /* the argument itself */
             return 0;
         }
         return pmml_fail(ctx, el, "FieldRef mapMissingTo on a function "
                                   "parameter is not supported");
     }
-    if (field_slot(ctx, el, "field", &nd.slot) < 0) return -1;
-    return add_node(ctx, e, &nd, out);
+    if (pmml_input_field(ctx, el, "field", &slot, &info) < 0) return -1;
+    nd.slot = slot;
+    nd.type = (uint8_t)info.type;
+    nd.missing_to = NAN;
+    if (read_typed(ctx, el, "mapMissingTo", info.type, &nd.missing_to) < 0 ||
+        add_node(ctx, e, &nd, out) < 0)
+        return -1;
+    if (info.type != PMML_T_STRING) return 0;
+    size_t start = pmml_domain_begin(ctx);
+    for (uint32_t i = info.dom_first; i < info.dom_first + info.dom_count; i++)
+        if (pmml_domain_add(ctx, start, pmml_domain_code(ctx, i)) < 0)
+            return -1;
+    return end_domain(ctx, e, *out, &nd, start);
 }
 
 static int compile_constant(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                             uint32_t *out) {
     static const char *const booleans[] = {"false", "true", NULL};
-    pmml_enode nd = {.op = E_CONST, .value = NAN, .missing_to = NAN,
+    pmml_enode nd = {.op = PMML_E_CONST, .value = NAN, .missing_to = NAN,
                      .dflt = NAN};
     int missing;
     if (pmml_attr_enum(ctx, el, "missing", booleans, 0, &missing) < 0)
         return -1;
+    if (string_typed(ctx, el)) nd.type = PMML_T_STRING;
     if (!missing) {
         xmlChar *text = xmlNodeGetContent(el);
         if (!text) {
             ctx->oom = 1;
             return pmml_fail(ctx, el, "out of memory");
         }
-        int rc = pmml_parse_double((const char *)text, &nd.value);
-        if (rc < 0)
-            pmml_fail(ctx, el, "Constant '%.40s' is not a number (records "
-                               "carry numbers only)", (const char *)text);
+        /* A Constant without a dataType is a number if it reads as one,
+         * as JPMML infers it. */
+        if (pmml_parse_double((const char *)text, &nd.value) < 0 &&
+            !pmml_attr(ctx, el, "dataType"))
+            nd.type = PMML_T_STRING;
+        int rc = nd.type == PMML_T_STRING
+                     ? pmml_string_code(ctx, el, (const char *)text, &nd.value)
+                     : pmml_operand(ctx, el, PMML_T_NUMBER,
+                                    (const char *)text, &nd.value);
         xmlFree(text);
         if (rc < 0) return -1;
     }
-    return add_node(ctx, e, &nd, out);
+    if (add_node(ctx, e, &nd, out) < 0) return -1;
+    if (nd.type != PMML_T_STRING) return 0;
+    size_t start = pmml_domain_begin(ctx);
+    return pmml_domain_add(ctx, start, nd.value) < 0
+               ? -1 : end_domain(ctx, e, *out, &nd, start);
 }
 
 static int compile_norm_cont(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                              uint32_t *out) {
-    pmml_enode nd = {.op = E_NORM_CONT, .dflt = NAN};
+    pmml_enode nd = {.op = PMML_E_NORM_CONT, .dflt = NAN};
     if (field_slot(ctx, el, "field", &nd.slot) < 0 ||
         pmml_grow(ctx, (void **)&e->norms, &e->capnorms, e->nnorms + 1,
                   sizeof *e->norms) < 0)
@@ -404,25 +503,33 @@ static int compile_norm_cont(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
 
 static int compile_norm_disc(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                              uint32_t *out) {
-    pmml_enode nd = {.op = E_NORM_DISC, .dflt = NAN};
-    if (field_slot(ctx, el, "field", &nd.slot) < 0 ||
-        pmml_attr_double_req(ctx, el, "value", &nd.value) < 0 ||
-        read_fallbacks(ctx, el, &nd) < 0)
+    pmml_enode nd = {.op = PMML_E_NORM_DISC, .dflt = NAN};
+    int slot;
+    pmml_field info;
+    const char *value;
+    if (pmml_input_field(ctx, el, "field", &slot, &info) < 0 ||
+        !(value = pmml_attr_req(ctx, el, "value")) ||
+        pmml_operand(ctx, el, info.type, value, &nd.value) < 0 ||
+        pmml_expr_fallbacks(ctx, el, &nd) < 0)   /* the result is a number */
         return -1;
+    nd.slot = slot;
     return add_node(ctx, e, &nd, out);
 }
 
-static int compile_bin(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *bin) {
+static int compile_bin(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *bin,
+                       int type) {
     static const char *const closures[] = {"openOpen", "openClosed",
                                            "closedOpen", "closedClosed",
                                            NULL};
     const xmlNode *iv = pmml_elem(bin->children);
     double value, left, right;
     int closure;
+    const char *text;
     if (!pmml_is(bin, "DiscretizeBin")) return pmml_unsupported(ctx, bin);
     if (!pmml_is(iv, "Interval"))
         return pmml_fail(ctx, bin, "DiscretizeBin has no Interval");
-    if (pmml_attr_double_req(ctx, bin, "binValue", &value) < 0 ||
+    if (!(text = pmml_attr_req(ctx, bin, "binValue")) ||
+        pmml_operand(ctx, bin, type, text, &value) < 0 ||
         pmml_attr_enum_req(ctx, iv, "closure", closures, &closure) < 0 ||
         pmml_attr_double(ctx, iv, "leftMargin", -INFINITY, &left) < 0 ||
         pmml_attr_double(ctx, iv, "rightMargin", INFINITY, &right) < 0)
@@ -437,46 +544,58 @@ static int compile_bin(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *bin) {
 
 static int compile_discretize(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                               uint32_t *out) {
-    pmml_enode nd = {.op = E_DISCRETIZE};
+    pmml_enode nd = {.op = PMML_E_DISCRETIZE};
+    const xmlNode *first = pmml_elem(el->children);
+    nd.type = (uint8_t)listed_type(ctx, el, first ? pmml_attr(ctx, first,
+                                                              "binValue")
+                                                  : NULL);
     if (field_slot(ctx, el, "field", &nd.slot) < 0 ||
-        read_fallbacks(ctx, el, &nd) < 0)
+        pmml_expr_fallbacks(ctx, el, &nd) < 0)
         return -1;
     nd.aux = (uint32_t)e->data.n;
-    for (const xmlNode *b = pmml_elem(el->children); b; b = pmml_elem(b->next)) {
-        if (compile_bin(ctx, e, b) < 0) return -1;
+    for (const xmlNode *b = first; b; b = pmml_elem(b->next)) {
+        if (compile_bin(ctx, e, b, nd.type) < 0) return -1;
         nd.naux++;
     }
-    return add_node(ctx, e, &nd, out);
+    if (add_node(ctx, e, &nd, out) < 0) return -1;
+    return data_domain(ctx, e, *out, nd.aux + 3, 4, nd.naux);
 }
 
-/* The number in the child element named column of an InlineTable row. */
-static int row_cell(pmml_ctx *ctx, const xmlNode *row, const char *column,
-                    double *v) {
+/* The text of the child element named column of an InlineTable row
+ * (the caller xmlFree()s it), or NULL with ctx->err filled. */
+static xmlChar *cell_text(pmml_ctx *ctx, const xmlNode *row,
+                          const char *column) {
     for (const xmlNode *c = pmml_elem(row->children); c; c = pmml_elem(c->next)) {
         if (!pmml_is(c, column)) continue;
         xmlChar *text = xmlNodeGetContent(c);
         if (!text) {
             ctx->oom = 1;
-            return pmml_fail(ctx, c, "out of memory");
+            pmml_fail(ctx, c, "out of memory");
         }
-        int rc = pmml_parse_double((const char *)text, v);
-        if (rc < 0)
-            pmml_fail(ctx, c, "InlineTable cell '%.40s' is not a number "
-                              "(records carry numbers only)",
-                      (const char *)text);
-        xmlFree(text);
-        return rc;
+        return text;
     }
-    return pmml_fail(ctx, row, "InlineTable row has no '%s' column", column);
+    pmml_fail(ctx, row, "InlineTable row has no '%s' column", column);
+    return NULL;
+}
+
+/* The value, of type, in the child element named column of a row. */
+static int row_cell(pmml_ctx *ctx, const xmlNode *row, const char *column,
+                    int type, double *v) {
+    xmlChar *text = cell_text(ctx, row, column);
+    if (!text) return -1;
+    int rc = pmml_operand(ctx, row, type, (const char *)text, v);
+    xmlFree(text);
+    return rc;
 }
 
 /* Adds the nodes n[0 .. count) as kids; *first gets where they start. */
 static int add_kids(pmml_ctx *ctx, pmml_exprs *e, const uint32_t *n,
                     size_t count, uint32_t *first) {
+    *first = (uint32_t)e->nkids;
+    if (count == 0) return 0;   /* kids may still be NULL */
     if (pmml_grow(ctx, (void **)&e->kids, &e->capkids, e->nkids + count,
                   sizeof *e->kids) < 0)
         return -1;
-    *first = (uint32_t)e->nkids;
     memcpy(e->kids + e->nkids, n, count * sizeof *n);
     e->nkids += count;
     return 0;
@@ -484,28 +603,42 @@ static int add_kids(pmml_ctx *ctx, pmml_exprs *e, const uint32_t *n,
 
 static int compile_map_values(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                               uint32_t *out) {
-    pmml_enode nd = {.op = E_MAP_VALUES};
+    pmml_enode nd = {.op = PMML_E_MAP_VALUES};
     const char *output = pmml_attr_req(ctx, el, "outputColumn");
     const char *columns[MAX_ARGS];
+    int types[MAX_ARGS + 1];
     uint32_t inputs[MAX_ARGS];
     size_t k = 0;
     const xmlNode *c = pmml_elem(el->children);
-    if (!output || read_fallbacks(ctx, el, &nd) < 0) return -1;
+    if (!output) return -1;
     for (; pmml_is(c, "FieldColumnPair"); c = pmml_elem(c->next)) {
-        pmml_enode field = {.op = E_FIELD, .missing_to = NAN, .dflt = NAN};
+        pmml_enode field = {.op = PMML_E_FIELD, .missing_to = NAN, .dflt = NAN};
+        int slot;
+        pmml_field info;
         if (k == MAX_ARGS)
             return pmml_fail(ctx, c, "MapValues has more than %d "
                                      "FieldColumnPairs", MAX_ARGS);
         if (!(columns[k] = pmml_attr_req(ctx, c, "column")) ||
-            field_slot(ctx, c, "field", &field.slot) < 0 ||
-            add_node(ctx, e, &field, &inputs[k]) < 0)
+            pmml_input_field(ctx, c, "field", &slot, &info) < 0)
             return -1;
+        types[k] = info.type;
+        field.slot = slot;
+        field.type = (uint8_t)types[k];
+        if (add_node(ctx, e, &field, &inputs[k]) < 0) return -1;
         k++;
     }
     if (k == 0) return pmml_fail(ctx, el, "MapValues has no FieldColumnPair");
     if (!pmml_is(c, "InlineTable"))
         return c ? pmml_unsupported(ctx, c)
                  : pmml_fail(ctx, el, "MapValues has no InlineTable");
+    /* The output column's type: from dataType, else its first cell. */
+    const xmlNode *first = pmml_elem(c->children);
+    xmlChar *text = pmml_is(first, "row") ? cell_text(ctx, first, output)
+                                          : NULL;
+    nd.type = (uint8_t)listed_type(ctx, el, (const char *)text);
+    xmlFree(text);
+    if (ctx->oom || pmml_expr_fallbacks(ctx, el, &nd) < 0) return -1;
+    types[k] = nd.type;
     nd.count = (uint32_t)k;
     if (add_kids(ctx, e, inputs, k, &nd.first) < 0) return -1;
     nd.aux = (uint32_t)e->data.n;
@@ -514,12 +647,14 @@ static int compile_map_values(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
         double v;
         if (!pmml_is(row, "row")) return pmml_unsupported(ctx, row);
         for (size_t i = 0; i <= k; i++)
-            if (row_cell(ctx, row, i < k ? columns[i] : output, &v) < 0 ||
+            if (row_cell(ctx, row, i < k ? columns[i] : output, types[i],
+                         &v) < 0 ||
                 add_data(ctx, e, v) < 0)
                 return -1;
         nd.naux++;
     }
-    return add_node(ctx, e, &nd, out);
+    if (add_node(ctx, e, &nd, out) < 0) return -1;
+    return data_domain(ctx, e, *out, nd.aux + k, k + 1, nd.naux);
 }
 
 static const xmlNode *find_function(pmml_ctx *ctx, const char *name) {
@@ -579,23 +714,61 @@ static int lookup_builtin(pmml_ctx *ctx, const xmlNode *el, const char *name,
         *index = (int)i;
         return 0;
     }
-    for (int i = 0; string_functions[i]; i++)
-        if (strcmp(string_functions[i], name) == 0)
-            return pmml_fail(ctx, el, "function '%s' is not supported "
-                                      "(records carry numbers only, so "
-                                      "string and date functions cannot "
-                                      "apply)", name);
     return pmml_fail(ctx, el, "function '%s' is not supported (neither a "
                               "built-in nor a DefineFunction)", name);
+}
+
+/* The types of a built-in's arguments, and so of its result (nd->type):
+ * isMissing and the like take anything; equality and isIn compare
+ * numbers with numbers or strings with strings, of which one at most may
+ * be a string the document does not know (two unknown strings would
+ * compare equal as codes); if chooses between values of one kind; every
+ * other built-in takes numbers. */
+static int check_types(pmml_ctx *ctx, const pmml_exprs *e, const xmlNode *el,
+                       const char *name, const uint32_t *args, size_t n,
+                       pmml_enode *nd) {
+    int strings = 0, open = 0;
+    size_t from = nd->fn == F_IF ? 1 : 0;
+    if (n < 1) return 0;   /* every built-in takes an argument at least */
+    switch (nd->fn) {
+    case F_IS_MISSING: case F_IS_NOT_MISSING: case F_IS_VALID:
+    case F_IS_NOT_VALID:
+        return 0;
+    default: break;
+    }
+    if (nd->fn == F_IF && e->nodes[args[0]].type != PMML_T_NUMBER)
+        return pmml_fail(ctx, el, "the condition of 'if' is a string");
+    for (size_t i = from; i < n; i++) {
+        int t = e->nodes[args[i]].type;
+        strings += t != PMML_T_NUMBER;
+        open += t == PMML_T_OPEN;
+    }
+    int compares = nd->fn == F_EQUAL || nd->fn == F_NOT_EQUAL ||
+                   nd->fn == F_IS_IN || nd->fn == F_IS_NOT_IN;
+    if (!strings) return 0;
+    if (!compares && nd->fn != F_IF)
+        return pmml_fail(ctx, el, "function '%s' takes numbers, and an "
+                                  "argument is a string", name);
+    if ((size_t)strings != n - from)
+        return pmml_fail(ctx, el, "function '%s' mixes strings and "
+                                  "numbers", name);
+    if (compares && open > 1)
+        return pmml_fail(ctx, el, "function '%s' compares two strings the "
+                                  "document cannot list (fields without "
+                                  "valid Values)", name);
+    if (nd->fn == F_IF)
+        nd->type = open ? PMML_T_OPEN : PMML_T_STRING;
+    return 0;
 }
 
 /* isValid / isNotValid judge a field's value: the argument must be one
  * (arg is its node); nd gets the field's declarations. */
 static int bind_validity(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
-                         const char *name, const pmml_enode *arg,
+                         const char *name, const uint32_t *args, size_t n,
                          pmml_enode *nd) {
     pmml_validity vd;
-    if (arg->op != E_FIELD)
+    const pmml_enode *arg = n == 1 ? &e->nodes[args[0]] : NULL;
+    if (!arg || arg->op != PMML_E_FIELD)
         return pmml_fail(ctx, el, "function '%s' takes a field (a "
                                   "FieldRef), not an expression", name);
     nd->slot = arg->slot;
@@ -613,12 +786,12 @@ static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                          const scope *sc, uint32_t *out) {
     static const char *const treatments[] = {"returnInvalid", "asIs",
                                              "asMissing", NULL};
-    pmml_enode nd = {.op = E_APPLY};
+    pmml_enode nd = {.op = PMML_E_APPLY};
     uint32_t args[MAX_ARGS];
     size_t n = 0;
     int inv;
     const char *name = pmml_attr_req(ctx, el, "function");
-    if (!name || read_fallbacks(ctx, el, &nd) < 0 ||
+    if (!name ||
         pmml_attr_enum(ctx, el, "invalidValueTreatment", treatments,
                        INVALID_RETURN, &inv) < 0)
         return -1;
@@ -633,8 +806,10 @@ static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
     if (def) {
         uint32_t body;
         if (inline_call(ctx, e, el, def, args, n, sc, &body) < 0) return -1;
-        /* The call's own mapMissingTo and defaultValue wrap the body. */
-        if (isnan(nd.missing_to) && isnan(nd.dflt)) {
+        /* The call's own mapMissingTo and defaultValue would wrap the
+         * body. */
+        if (!pmml_attr(ctx, el, "mapMissingTo") &&
+            !pmml_attr(ctx, el, "defaultValue") && !ctx->oom) {
             *out = body;
             return 0;
         }
@@ -642,15 +817,29 @@ static int compile_apply(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
                                   "DefineFunction '%s' is not supported",
                          name);
     }
-    int index = 0;
-    if (lookup_builtin(ctx, el, name, n, &index) < 0) return -1;
-    nd.fn = (uint16_t)functions[index].fn;
-    if ((nd.fn == F_IS_VALID || nd.fn == F_IS_NOT_VALID) &&
-        bind_validity(ctx, e, el, name, &e->nodes[args[0]], &nd) < 0)
-        return -1;
     nd.count = (uint32_t)n;
     if (add_kids(ctx, e, args, n, &nd.first) < 0) return -1;
-    return add_node(ctx, e, &nd, out);
+    int sf = pmml_strfn_lookup(ctx, el, name, n);
+    if (sf == -2) return -1;
+    if (sf >= 0) {
+        nd.op = PMML_E_STRFN;
+        if (pmml_strfn_compile(ctx, e, el, sf, &nd, (uint32_t)e->n) < 0)
+            return -1;
+        e->strings = ctx->strtab;
+        return add_node(ctx, e, &nd, out);
+    }
+    int index = 0;
+    if (lookup_builtin(ctx, el, name, n, &index) < 0) return -1;
+    nd.fn = (uint8_t)functions[index].fn;
+    if ((nd.fn == F_IS_VALID || nd.fn == F_IS_NOT_VALID) &&
+        bind_validity(ctx, e, el, name, args, n, &nd) < 0)
+        return -1;
+    if (check_types(ctx, e, el, name, args, n, &nd) < 0 ||
+        pmml_expr_fallbacks(ctx, el, &nd) < 0 || add_node(ctx, e, &nd, out) < 0)
+        return -1;
+    /* A string result is if's (2 or 3 arguments): its branches'. */
+    return nd.type == PMML_T_STRING && n >= 2
+               ? union_domain(ctx, e, *out, args + 1, n - 1) : 0;
 }
 
 static int compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,

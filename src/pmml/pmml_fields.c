@@ -4,7 +4,11 @@
  * labels, and check the model children that are not model-specific.
  *
  * Binding happens once, here: after it, compilers turn a field name into a
- * schema slot with pmml_input_slot() and scoring reads x[slot].
+ * schema slot with pmml_input_slot() and scoring reads x[slot]. A field
+ * of dataType string holds string codes (pmml_strings.c): only readers
+ * that compare strings (predicates, expressions) bind it, through
+ * pmml_input_field(); every other reader takes numbers and is refused it,
+ * so a code is never read as a number.
  *
  * What changes a field before the model sees it (missing-value
  * replacement, validity, outliers, derived fields) and the Targets are
@@ -58,7 +62,8 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
         /* A segment's MiningSchema may list a field the enclosing model
          * derives; it reads that field's slot. */
         if (ctx->fields[i].derived && usage == ACTIVE)
-            return pmml_prep_field(ctx, mf, NULL, ctx->fields[i].slot);
+            return pmml_prep_field(ctx, mf, NULL, ctx->fields[i].slot,
+                                   &ctx->fields[i].type);
         return pmml_fail(ctx, mf, "MiningField '%s' appears twice", name);
     }
     const xmlNode *df = find_data_field(ctx, name);
@@ -74,6 +79,9 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
     f->line = (int)xmlGetLineNo(mf);
     f->derived = 0;
     f->output = 0;
+    const char *type = pmml_attr(ctx, df, "dataType");
+    f->type = type && strcmp(type, "string") == 0 ? PMML_T_OPEN
+                                                  : PMML_T_NUMBER;
 
     if (usage == ACTIVE) {
         f->slot = ms_schema_slot(ctx->schema, name);
@@ -82,7 +90,27 @@ static int bind_mining_field(pmml_ctx *ctx, const xmlNode *mf) {
                                       "data type '%s'", name,
                              ctx->schema->data_type ? ctx->schema->data_type
                                                     : "?");
-        return pmml_prep_field(ctx, mf, df, f->slot);
+        int kind = f->type != PMML_T_NUMBER ? PMML_INPUT_STRING
+                   : type && strcmp(type, "boolean") == 0 ? PMML_INPUT_BOOLEAN
+                                                          : PMML_INPUT_NUMBER;
+        if (kind != PMML_INPUT_NUMBER &&
+            pmml_strings_input(ctx, f->slot, kind) < 0)
+            return -1;
+        /* f may move as fields are added: pass a copy of its type. */
+        int t = f->type;
+        int slot = f->slot;
+        size_t start = pmml_domain_begin(ctx);
+        if (pmml_prep_field(ctx, mf, df, slot, &t) < 0 ||
+            (t == PMML_T_STRING && pmml_prep_domain(ctx, slot, start) < 0))
+            return -1;
+        for (size_t i = 0; i < ctx->nfields; i++)
+            if (ctx->fields[i].slot == slot && !ctx->fields[i].derived) {
+                ctx->fields[i].type = t;
+                ctx->fields[i].dom_first = (uint32_t)start;
+                ctx->fields[i].dom_count =
+                    (uint32_t)(pmml_domain_begin(ctx) - start);
+            }
+        return 0;
     } else if (usage == PREDICTED || usage == TARGET) {
         /* A segment's model may restate the target it inherited. */
         if (ctx->target && strcmp(ctx->target, name) != 0)
@@ -151,9 +179,11 @@ static const xmlNode *find_global_derived(pmml_ctx *ctx, const char *name) {
     return NULL;
 }
 
-int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
-                    int *slot, const char **name_out) {
+/* The field named by attribute attr of el: its slot, name and type. */
+static int bind_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
+                      int *slot, const char **name_out, pmml_field *info) {
     const char *name = pmml_attr_req(ctx, el, attr);
+    *info = (pmml_field){.slot = -1};
     if (!name) return -1;
     if (name_out) *name_out = name;
     /* A TransformationDictionary field is compiled into the model that
@@ -171,6 +201,8 @@ int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
         ctx->deriving++;
         int rc = pmml_prep_derive(ctx, global, slot);
         ctx->deriving--;
+        /* pmml_prep_derive() appended the field. */
+        if (rc == 0) *info = ctx->fields[ctx->nfields - 1];
         return rc;
     }
     for (size_t i = 0; i < ctx->nfields; i++) {
@@ -180,9 +212,37 @@ int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
                                       "active field of the MiningSchema",
                              el->name, name);
         *slot = ctx->fields[i].slot;
+        *info = ctx->fields[i];
         return 0;
     }
     return pmml_fail(ctx, el, "%s on unknown field '%s'", el->name, name);
+}
+
+int pmml_input_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
+                     int *slot, pmml_field *info) {
+    return bind_field(ctx, el, attr, slot, NULL, info);
+}
+
+int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
+                    int *slot, const char **name_out) {
+    const char *name = NULL;
+    pmml_field info;
+    if (bind_field(ctx, el, attr, slot, &name, &info) < 0) return -1;
+    if (name_out) *name_out = name;
+    if (info.type != PMML_T_NUMBER)
+        return pmml_fail(ctx, el, "%s reads numbers, but field '%s' holds "
+                                  "strings", el->name, name);
+    return 0;
+}
+
+int pmml_operand(pmml_ctx *ctx, const xmlNode *el, int type,
+                 const char *text, double *v) {
+    if (type != PMML_T_NUMBER) return pmml_string_code(ctx, el, text, v);
+    if (pmml_parse_double(text, v) < 0)
+        return pmml_fail(ctx, el, "%s value '%.40s' is not a number (the "
+                                  "field or expression holds numbers)",
+                         el->name, text);
+    return 0;
 }
 
 int pmml_class_index(pmml_ctx *ctx, const xmlNode *el, const char *label,
@@ -246,6 +306,8 @@ void pmml_classes_free(pmml_classes *c) {
 }
 
 void pmml_ctx_free(pmml_ctx *ctx) {
+    pmml_strings_free(ctx->strtab);
+    pmml_domains_free(ctx);
     for (size_t i = 0; i < ctx->nstrings; i++) xmlFree(ctx->strings[i]);
     free(ctx->strings);
     free(ctx->fields);

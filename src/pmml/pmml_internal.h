@@ -30,6 +30,10 @@
  *   pmml_svm.c        SupportVectorMachineModel compiler and scorer
  *   pmml_scorecard.c  Scorecard compiler and scorer
  *   pmml_cluster.c    ClusteringModel (center-based) compiler and scorer
+ *   pmml_strings.c    string values as codes of the document's string
+ *                     table, their domains, the wrapper that encodes input
+ *                     text (model_encode)
+ *   pmml_strfn.c      the string built-ins, tabled at load
  *
  * A compiler gets a pmml_ctx whose fields are already bound, compiles its
  * model element into flat arrays and returns a core model. Adding a model
@@ -68,12 +72,16 @@
 typedef struct pmml_field {
     const char *name;   /* owned by the load context's string pool */
     int slot;           /* schema or buffer slot; -1 for non-active fields */
+    int type;           /* PMML_T_*: numbers, or string codes */
+    uint32_t dom_first; /* PMML_T_STRING: the codes it can hold, */
+    uint32_t dom_count; /* ctx->dom.v[dom_first ..] */
     int line;           /* of the MiningField, for messages */
     int derived;        /* a derived field: slot >= PMML_DERIVED_BASE */
     int output;         /* an OutputField of the model (also derived) */
 } pmml_field;
 
 typedef struct pmml_prep pmml_prep;   /* pmml_prep.c */
+typedef struct pmml_strtab pmml_strtab;   /* pmml_strings.c */
 
 /* Class labels of a classifier, in the order the model reports them. */
 typedef struct pmml_classes {
@@ -108,6 +116,8 @@ typedef struct pmml_ctx {
     size_t nfields, nfields_cap;
     const char *target;             /* target field name, or NULL */
     pmml_classes classes;           /* labels gathered so far */
+    pmml_strtab *strtab;            /* the document's strings, or NULL */
+    struct pmml_domains *domains;   /* which codes string values can take */
 } pmml_ctx;
 
 /* ---- pmml_xml.c: parsing and helpers -------------------------------- */
@@ -187,9 +197,20 @@ int pmml_is_common_child(const xmlNode *el);
 
 /* Schema slot of the active field named by attribute attr of el, and (if
  * name is not NULL) that name, valid until the load ends. An unknown or
- * non-active field is an error naming the element. */
+ * non-active field is an error naming the element, and so is a field
+ * that holds strings: its reader takes numbers. */
 int pmml_input_slot(pmml_ctx *ctx, const xmlNode *el, const char *attr,
                     int *slot, const char **name);
+
+/* The same for readers that take strings too: *info gets a copy of the
+ * field (its type, its domain). */
+int pmml_input_field(pmml_ctx *ctx, const xmlNode *el, const char *attr,
+                     int *slot, pmml_field *info);
+
+/* An operand given as text for a field of type (PMML_T_*): its string
+ * code for a string field, else the number it must be. */
+int pmml_operand(pmml_ctx *ctx, const xmlNode *el, int type,
+                 const char *text, double *v);
 
 /* Index of label in ctx->classes; when absent, appended unless the labels
  * are fixed (then it is an error naming el). */
@@ -216,6 +237,9 @@ typedef struct pmml_values {
 
 /* Appends the numbers of an Array element to v (checking its n). */
 int pmml_array_read(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v);
+
+/* Appends the members of an Array of strings to v, as string codes. */
+int pmml_array_read_codes(pmml_ctx *ctx, const xmlNode *arr, pmml_values *v);
 
 /* Appends the n values of a REAL-SparseArray element (zeros but at its
  * Indices) to v. */
@@ -284,10 +308,21 @@ void pmml_normcont_free(pmml_normcont *nc);
 
 /* ---- pmml_expr.c: expressions ---------------------------------------- */
 
+/* Expression node operators. */
+enum { PMML_E_CONST, PMML_E_FIELD, PMML_E_NORM_CONT, PMML_E_NORM_DISC,
+       PMML_E_DISCRETIZE, PMML_E_MAP_VALUES, PMML_E_APPLY, PMML_E_STRFN };
+
+/* What a node's (or field's) value is: a number, or a string code that is
+ * always one of the document's strings ("closed"), or a string code that
+ * may be PMML_STRING_UNKNOWN ("open": an input field that does not limit
+ * itself to listed Values, a formatNumber result). */
+enum { PMML_T_NUMBER, PMML_T_STRING, PMML_T_OPEN };
+
 typedef struct pmml_enode {
-    uint8_t op;             /* enum op in pmml_expr.c */
+    uint8_t op;             /* PMML_E_* */
     uint8_t invalid;        /* Apply invalidValueTreatment */
-    uint16_t fn;            /* Apply: the built-in */
+    uint8_t type;           /* PMML_T_* of the value */
+    uint8_t fn;             /* Apply: the built-in */
     int32_t slot;           /* the field read */
     uint32_t first, count;  /* Apply arguments: kids[first ..] */
     uint32_t aux, naux;     /* data[] range, or index into norms[] */
@@ -307,12 +342,19 @@ typedef struct pmml_rule {
     double lo, hi;
 } pmml_rule;
 
-/* What decides the validity of one field: its rules, rules[first ..
- * first + count) of the model's pmml_exprs. */
+/* What a DataField's dataType lets through: integer fields take whole
+ * numbers only, boolean fields 0 and 1 (as JPMML parses a value by its
+ * dataType, 1.5 is not an integer: an invalid value); the others any
+ * number. */
+enum { PMML_VALUES_ANY, PMML_VALUES_INTEGER, PMML_VALUES_BOOLEAN };
+
+/* What decides the validity of one field: its dataType and its rules,
+ * rules[first .. first + count) of the model's pmml_exprs. */
 typedef struct pmml_validity {
     uint32_t first, count;
     uint8_t restrict_values;    /* valid Values listed: others are invalid */
     uint8_t has_intervals;      /* continuous: only the Intervals are valid */
+    uint8_t values;             /* PMML_VALUES_*: the dataType's */
 } pmml_validity;
 
 /* The expressions of one model, nodes in evaluation order. */
@@ -328,7 +370,17 @@ typedef struct pmml_exprs {
     size_t nrules, caprules;
     pmml_validity *checks;  /* what isValid / isNotValid nodes test (aux) */
     size_t nchecks, capchecks;
+    const struct pmml_strtab *strings;  /* the document's strings, for
+                                           formatNumber lookups and string
+                                           Output fields; NULL when no node
+                                           needs them */
 } pmml_exprs;
+
+/* Type (PMML_T_*) of node root. */
+int pmml_expr_type(const pmml_exprs *e, uint32_t root);
+
+/* Reads el's mapMissingTo and defaultValue into nd, in nd->type. */
+int pmml_expr_fallbacks(pmml_ctx *ctx, const xmlNode *el, pmml_enode *nd);
 
 /* Compiles expression element el (Constant, FieldRef, NormContinuous,
  * NormDiscrete, Discretize, MapValues, Apply); *root is its node. */
@@ -372,6 +424,83 @@ int pmml_mining_segment_score(const model *m, const double *x, void *scratch,
 /* pmml_cluster.c: the distance (or similarity) of record x to cluster
  * number cluster of ClusteringModel m; NaN when it has none. */
 double pmml_cluster_measure(const model *m, const double *x, size_t cluster);
+
+/* ---- pmml_strings.c, pmml_strfn.c: strings as codes ------------------ */
+
+#define PMML_STRING_UNKNOWN (-1.0) /* a string the document does not name */
+#define PMML_MAX_STRINGS 100000    /* distinct strings of one document */
+#define PMML_MAX_STRING_BYTES 4096 /* longest string a function may make */
+#define PMML_MAX_TABLE_CELLS (1 << 22) /* string function tables, in all */
+
+struct pmml_strtab {
+    char **text;            /* code -> string */
+    size_t n, cap;
+    uint32_t *slots;        /* hash of code + 1 (0: empty) */
+    size_t nslots;
+    uint8_t input[RECORD_MAX_FEATURES];  /* PMML_INPUT_* of each slot */
+};
+
+/* What a record slot takes as text (model_encode). */
+enum { PMML_INPUT_NUMBER, PMML_INPUT_STRING, PMML_INPUT_BOOLEAN };
+
+/* The code of string s, added to the document's table if new. */
+int pmml_string_code(pmml_ctx *ctx, const xmlNode *el, const char *s,
+                     double *code);
+
+/* The string of a code, NULL when code is none (t may be NULL). */
+const char *pmml_string_text(const pmml_strtab *t, double code);
+
+/* The code of s, or PMML_STRING_UNKNOWN; never allocates. */
+double pmml_string_find(const pmml_strtab *t, const char *s);
+
+/* Notes what record slot takes as text, PMML_INPUT_* (model_encode). */
+int pmml_strings_input(pmml_ctx *ctx, int slot, int kind);
+
+/* Domains: the codes a closed string value can take, known at load. One
+ * is built with pmml_domain_begin / pmml_domain_add (duplicates and NaN
+ * are dropped), from start to pmml_domain_begin() again, and given to a
+ * node (pmml_domain_set) or to a field (its dom_first, dom_count). */
+size_t pmml_domain_begin(pmml_ctx *ctx);
+int pmml_domain_add(pmml_ctx *ctx, size_t start, double code);
+int pmml_domain_set(pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                    size_t first, size_t count);
+/* Counts cells more string function table entries against
+ * PMML_MAX_TABLE_CELLS (a document could otherwise ask for gigabytes);
+ * -1 with ctx->err filled beyond it. */
+int pmml_domain_cells(pmml_ctx *ctx, const xmlNode *el, size_t cells);
+
+/* The domain of node of e into *first, *count: 0, or -1 when it has
+ * none (an open string). */
+int pmml_domain_of(const pmml_ctx *ctx, const pmml_exprs *e, uint32_t node,
+                   uint32_t *first, uint32_t *count);
+/* Code i of a domain range. */
+double pmml_domain_code(const pmml_ctx *ctx, uint32_t i);
+
+/* Wraps m (the document's model) in a model that owns the strings and
+ * encodes input text; m as it is when the document has no strings. NULL
+ * on failure (m is freed). */
+model *pmml_strings_finish(pmml_ctx *ctx, model *m);
+
+void pmml_strings_free(pmml_strtab *t);
+void pmml_domains_free(pmml_ctx *ctx);
+
+/* Which string built-in name is: its index, -1 when it is none, -2 (err
+ * filled) for a wrong argument count or a date function. */
+int pmml_strfn_lookup(pmml_ctx *ctx, const xmlNode *el, const char *name,
+                      size_t n);
+
+/* Compiles string built-in sf over the arguments of nd (nd->first, count
+ * in e): checks them, and for a tabled function computes its table over
+ * the domain of its varying argument into e->data (aux, naux) and the
+ * domain of its result. Sets nd's slot (the function), fn (the varying
+ * argument), type and value. node is the index nd will have. */
+int pmml_strfn_compile(pmml_ctx *ctx, pmml_exprs *e, const xmlNode *el,
+                       int sf, pmml_enode *nd, uint32_t node);
+
+/* The value of string function node nd over its arguments v (none
+ * missing); NaN when it cannot be computed (invalid). */
+double pmml_strfn_score(const pmml_exprs *e, const pmml_enode *nd,
+                        const double *v);
 
 /* ---- pmml_output.c: OutputFields ------------------------------------- */
 
@@ -424,9 +553,15 @@ int pmml_prep_begin(pmml_ctx *ctx, const xmlNode *model_el);
 /* Records the treatments of active MiningField mf (DataField df, slot):
  * missing-value replacement, validity from df's Values and Intervals,
  * invalidValueTreatment, outliers. df is NULL for a field an enclosing
- * model derives (it has no validity rules). */
+ * model derives (it has no validity rules). *type is the field's
+ * PMML_T_*; a string field (PMML_T_OPEN) that only lets its listed
+ * Values through becomes PMML_T_STRING. */
 int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
-                    int slot);
+                    int slot, int *type);
+
+/* Adds the codes the closed string field in slot can hold (its valid
+ * Values, its replacements) to the domain begun at start. */
+int pmml_prep_domain(pmml_ctx *ctx, int32_t slot, size_t start);
 
 /* Reads the model's Targets. */
 int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets);
@@ -435,13 +570,15 @@ int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets);
  * next derived slot and adding it to ctx->fields. */
 int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot);
 
-/* Whether non-missing value v is valid by the declarations of field vd
- * (rules in e); *missing is set when a Value declares it missing. */
+/* Whether non-missing value v is valid by the dataType and declarations
+ * of field vd (rules in e); *missing is set when a Value declares it
+ * missing. */
 int pmml_prep_is_valid(const pmml_exprs *e, const pmml_validity *vd,
                        double v, int *missing);
 
 /* The validity declarations of the model's active field in slot, copied
- * to *out; 0 when it has none (then every non-missing value is valid). */
+ * to *out; 0 when it has none (then every non-missing value is valid).
+ * A restrictive dataType (integer, boolean) counts as one. */
 int pmml_prep_validity(const pmml_ctx *ctx, int32_t slot,
                        pmml_validity *out);
 

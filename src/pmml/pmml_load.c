@@ -200,7 +200,9 @@ model *pmml_load(const void *bytes, size_t len, const ms_schema *schema,
     xmlDoc *doc = pmml_parse(bytes, len, err);
     if (!doc) return NULL;
     pmml_ctx ctx = {.schema = schema, .err = err};
-    model *m = load_document(&ctx, xmlDocGetRootElement(doc));
+    model *m = pmml_strings_finish(&ctx,
+                                   load_document(&ctx,
+                                                 xmlDocGetRootElement(doc)));
     if (m && ctx.oom) {
         /* A failed allocation may have been read as an absent optional
          * attribute (err says so); the model cannot be trusted. */

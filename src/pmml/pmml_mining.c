@@ -205,7 +205,7 @@ static int mining_score(const model *m, const double *x, void *scratch,
     void *child_scratch = (char *)scratch + mm->child_scratch;
     size_t fired = 0, failed = 0;
     if (mm->method == MODEL_CHAIN) {
-        double *buf = (double *)((char *)scratch + mm->buffer);
+        double *buf = (void *)((char *)scratch + mm->buffer);
         memcpy(buf, x, mm->nlow * sizeof *buf);
         if (mm->nhigh_in)
             memcpy(buf + PMML_DERIVED_BASE, x + PMML_DERIVED_BASE,

@@ -71,7 +71,15 @@ static int compile_expression(pmml_ctx *ctx, pmml_exprs *e,
                          name, features[feature]);
     if (pmml_elem(expr->next))
         return pmml_unsupported(ctx, pmml_elem(expr->next));
-    return pmml_expr_compile(ctx, e, expr, root);
+    if (pmml_expr_compile(ctx, e, expr, root) < 0) return -1;
+    int type = pmml_expr_type(e, *root);
+    if (type == PMML_T_OPEN)
+        return pmml_fail(ctx, el, "OutputField '%s' gives strings the "
+                                  "document does not list, which cannot be "
+                                  "reported", name);
+    /* A string is reported by its text (pmml_output_eval). */
+    if (type == PMML_T_STRING) e->strings = ctx->strtab;
+    return 0;
 }
 
 /* confidence: a classification TreeModel's ScoreDistribution confidence
@@ -329,6 +337,12 @@ void pmml_output_eval(const pmml_outputs *o, const pmml_exprs *e,
             /* An invalid result has no value; it must not fail the
              * prediction it describes. */
             v = pmml_expr_eval(e, f->root, buf, &invalid);
+            if (pmml_expr_type(e, f->root) == PMML_T_STRING) {
+                /* Later expressions read the string as a number, as
+                 * every other string output. */
+                s = pmml_string_text(e->strings, v);
+                if (!s || pmml_parse_double(s, &v) < 0) v = NAN;
+            }
             break;
         case F_CLUSTER_ID: v = label + 1; break;
         case F_CONFIDENCE:

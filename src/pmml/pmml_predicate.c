@@ -8,8 +8,11 @@
  * the parent only stores (first, count). SimpleSetPredicate members live in
  * a separate array of doubles (pmml_array.c reads them), also as a range.
  *
- * Records carry numbers only, so every operand must be a number; a string
- * operand is rejected at load time instead of never matching.
+ * An operand is read in the field's type: a number, or for a field of
+ * strings its code in the document's string table (pmml_strings.c), so
+ * equal, notEqual, isIn and isNotIn compare codes; a string the document
+ * does not know equals none of them. Ordering a string field (lessThan
+ * ...) is refused at load.
  *
  * Evaluation recurses over compound predicates only; depth is bounded by
  * the parser's nesting limit. It reads x and nothing else.
@@ -52,16 +55,21 @@ static int reserve(pmml_ctx *ctx, pmml_preds *p, size_t n, uint32_t *first) {
 
 static int compile_set(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
                        pmml_pred *q) {
-    int op;
-    if (pmml_input_slot(ctx, el, "field", &q->slot, NULL) < 0 ||
+    int op, slot;
+    pmml_field info;
+    if (pmml_input_field(ctx, el, "field", &slot, &info) < 0 ||
         pmml_attr_enum_req(ctx, el, "booleanOperator", set_ops, &op) < 0)
         return -1;
+    q->slot = slot;
     q->op = (uint8_t)(OP_IS_IN + op);
     const xmlNode *arr = pmml_elem(el->children);
     if (!pmml_is(arr, "Array"))
         return pmml_fail(ctx, el, "SimpleSetPredicate has no Array");
     q->first = (uint32_t)p->values.n;
-    if (pmml_array_read(ctx, arr, &p->values) < 0) return -1;
+    if ((info.type == PMML_T_NUMBER ? pmml_array_read(ctx, arr, &p->values)
+                               : pmml_array_read_codes(ctx, arr,
+                                                       &p->values)) < 0)
+        return -1;
     q->count = (uint32_t)(p->values.n - q->first);
     return 0;
 }
@@ -100,13 +108,23 @@ static int compile_at(pmml_ctx *ctx, pmml_preds *p, const xmlNode *el,
     } else if (pmml_is(el, "False")) {
         q.op = OP_FALSE;
     } else if (pmml_is(el, "SimplePredicate")) {
-        int op;
-        if (pmml_input_slot(ctx, el, "field", &q.slot, NULL) < 0 ||
+        int op, slot;
+        pmml_field info;
+        const char *value;
+        if (pmml_input_field(ctx, el, "field", &slot, &info) < 0 ||
             pmml_attr_enum_req(ctx, el, "operator", simple_ops, &op) < 0)
             return -1;
+        q.slot = slot;
         q.op = (uint8_t)op;
+        if (info.type != PMML_T_NUMBER && op >= OP_LESS_THAN &&
+            op <= OP_GREATER_OR_EQUAL)
+            return pmml_fail(ctx, el, "SimplePredicate %s on field '%s', "
+                                      "which holds strings, is not "
+                                      "supported", simple_ops[op],
+                             pmml_attr(ctx, el, "field"));
         if (op != OP_IS_MISSING && op != OP_IS_NOT_MISSING &&
-            pmml_attr_double_req(ctx, el, "value", &q.value) < 0)
+            (!(value = pmml_attr_req(ctx, el, "value")) ||
+             pmml_operand(ctx, el, info.type, value, &q.value) < 0))
             return -1;
     } else if (pmml_is(el, "SimpleSetPredicate")) {
         if (compile_set(ctx, p, el, &q) < 0) return -1;

@@ -45,9 +45,10 @@ typedef struct prep_field {
     double invalid_to;      /* asValue */
     double low, high;
     size_t name_at;         /* in names */
+    int string;             /* holds string codes */
 } prep_field;
 
-enum { TYPE_DOUBLE, TYPE_FLOAT, TYPE_INTEGER, TYPE_BOOLEAN };
+enum { TYPE_DOUBLE, TYPE_FLOAT, TYPE_INTEGER, TYPE_BOOLEAN, TYPE_STRING };
 
 typedef struct prep_step {
     int32_t slot;
@@ -88,9 +89,25 @@ typedef struct prep_model {
 
 /* ---- scoring ---------------------------------------------------------- */
 
+/* Whether v is a value of the dataType (Value declarations come after:
+ * a value that does not parse is invalid before anything else). */
+static int of_data_type(int values, double v) {
+    switch (values) {
+    case PMML_VALUES_INTEGER: return v == floor(v) && isfinite(v);
+    case PMML_VALUES_BOOLEAN: return v == 0 || v == 1;
+    default: return 1;
+    }
+}
+
+/* Whether a field has anything that can make a value invalid. */
+static int has_checks(const pmml_validity *vd) {
+    return vd->count || vd->values != PMML_VALUES_ANY;
+}
+
 int pmml_prep_is_valid(const pmml_exprs *e, const pmml_validity *vd,
                        double v, int *missing) {
     int in_interval = 0;
+    if (!of_data_type(vd->values, v)) return 0;
     for (uint32_t i = vd->first; i < vd->first + vd->count; i++) {
         const pmml_rule *r = &e->rules[i];
         if (r->kind == PMML_RULE_INTERVAL) {
@@ -109,10 +126,14 @@ static int prepare_field(const pmml_prep *p, const prep_field *f, double *x,
                          ms_error *err) {
     double v = x[f->slot];
     int missing = isnan(v);
-    if (!missing && f->valid.count &&
+    if (!missing && has_checks(&f->valid) &&
         !pmml_prep_is_valid(&p->exprs, &f->valid, v, &missing)) {
         switch (f->invalid) {
         case INV_RETURN:
+            if (f->string)
+                return ms_error_set(err, "PMML: no prediction (input '%s' "
+                                         "is not one of its valid values)",
+                                    p->names + f->name_at);
             return ms_error_set(err, "PMML: no prediction (input '%s' = %g "
                                      "is not a valid value)",
                                 p->names + f->name_at, v);
@@ -201,7 +222,7 @@ static int prep_score(const model *m, const double *x, void *scratch,
     int want_outputs = out->outputs && p->outs.n;
     double *probs = out->probabilities;
     if (want_outputs && !probs)
-        out->probabilities = (double *)((char *)scratch + pm->buffer);
+        out->probabilities = (void *)((char *)scratch + pm->buffer);
     void *inner_scratch = (char *)scratch + pm->buffer + pm->probs;
     int rc = model_score(pm->inner, buf, inner_scratch, out, err);
     if (rc < 0 && (p->has_default || p->priors)) rc = fallback(pm, out);
@@ -277,19 +298,39 @@ static int read_interval(pmml_ctx *ctx, const xmlNode *el, pmml_rule *r) {
     return 0;
 }
 
-/* The DataField's Values and Intervals, as rules of field f. */
+/* The values the DataField's dataType admits. A value is read as JPMML
+ * parses it by its dataType: an integer field given 1.5, a boolean one
+ * given 2, holds an invalid value. float and double take any number (a
+ * float is not rounded: operands are doubles too); strings and dates are
+ * numbers here (the README says what records carry). */
+static int read_data_type(pmml_ctx *ctx, const xmlNode *df,
+                          pmml_validity *vd) {
+    const char *type = pmml_attr(ctx, df, "dataType");
+    if (!type) return ctx->oom ? -1 : 0;
+    if (strcmp(type, "integer") == 0) vd->values = PMML_VALUES_INTEGER;
+    else if (strcmp(type, "boolean") == 0) vd->values = PMML_VALUES_BOOLEAN;
+    return 0;
+}
+
+/* The DataField's Values and Intervals, as rules of field f (Values as
+ * string codes when it holds strings). */
 static int read_validity(pmml_ctx *ctx, pmml_prep *p, const xmlNode *df,
                          prep_field *f) {
     static const char *const props[] = {"valid", "invalid", "missing", NULL};
     static const char *const optypes[] = {"categorical", "ordinal",
                                           "continuous", NULL};
     int optype;
-    if (pmml_attr_enum(ctx, df, "optype", optypes, 2, &optype) < 0)
+    if (pmml_attr_enum(ctx, df, "optype", optypes, 2, &optype) < 0 ||
+        read_data_type(ctx, df, &f->valid) < 0)
         return -1;
     f->valid.first = (uint32_t)p->exprs.nrules;
     for (const xmlNode *v = pmml_elem(df->children); v; v = pmml_elem(v->next)) {
         pmml_rule r = {0};
         if (pmml_is(v, "Interval")) {
+            if (f->string)
+                return pmml_fail(ctx, v, "Interval on DataField '%s', which "
+                                         "holds strings",
+                                 pmml_attr(ctx, df, "name"));
             if (read_interval(ctx, v, &r) < 0) return -1;
             f->valid.has_intervals = 1;
         } else if (pmml_is(v, "Value")) {
@@ -297,12 +338,10 @@ static int read_validity(pmml_ctx *ctx, pmml_prep *p, const xmlNode *df,
                                &r.kind) < 0)
                 return -1;
             const char *s = pmml_attr_req(ctx, v, "value");
-            if (!s) return -1;
-            if (pmml_parse_double(s, &r.lo) < 0)
-                return pmml_fail(ctx, v, "Value '%s' of DataField '%s' is "
-                                         "not a number (records carry "
-                                         "numbers only)", s,
-                                 pmml_attr(ctx, df, "name"));
+            if (!s ||
+                pmml_operand(ctx, v, f->string ? PMML_T_STRING
+                                               : PMML_T_NUMBER, s, &r.lo) < 0)
+                return -1;
             /* A listed valid value restricts a categorical field to the
              * list; a continuous field is bounded by Intervals only. */
             if (r.kind == PMML_RULE_VALID && optype != 2)
@@ -320,10 +359,28 @@ int pmml_prep_validity(const pmml_ctx *ctx, int32_t slot,
                        pmml_validity *out) {
     const pmml_prep *p = ctx->prep;
     for (size_t i = 0; p && i < p->nfields; i++)
-        if (p->fields[i].slot == slot && p->fields[i].valid.count) {
+        if (p->fields[i].slot == slot && has_checks(&p->fields[i].valid)) {
             *out = p->fields[i].valid;
             return 1;
         }
+    return 0;
+}
+
+int pmml_prep_domain(pmml_ctx *ctx, int32_t slot, size_t start) {
+    const pmml_prep *p = ctx->prep;
+    for (size_t i = 0; i < p->nfields; i++) {
+        const prep_field *f = &p->fields[i];
+        if (f->slot != slot) continue;
+        for (uint32_t r = f->valid.first; r < f->valid.first + f->valid.count;
+             r++)
+            if (p->exprs.rules[r].kind == PMML_RULE_VALID &&
+                pmml_domain_add(ctx, start, p->exprs.rules[r].lo) < 0)
+                return -1;
+        if (pmml_domain_add(ctx, start, f->replacement) < 0 ||
+            (f->invalid == INV_AS_VALUE &&
+             pmml_domain_add(ctx, start, f->invalid_to) < 0))
+            return -1;
+    }
     return 0;
 }
 
@@ -339,20 +396,30 @@ static int add_name(pmml_ctx *ctx, pmml_prep *p, const char *name,
     return 0;
 }
 
+/* A MiningField attribute in the field's type (NaN when absent). */
+static int field_attr(pmml_ctx *ctx, const xmlNode *mf, const char *name,
+                      int string, double *v) {
+    const char *text = pmml_attr(ctx, mf, name);
+    *v = NAN;
+    if (!text) return ctx->oom ? -1 : 0;
+    return pmml_operand(ctx, mf, string ? PMML_T_STRING : PMML_T_NUMBER,
+                        text, v);
+}
+
 int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
-                    int slot) {
+                    int slot, int *type) {
     static const char *const invalids[] = {"returnInvalid", "asIs",
                                            "asMissing", "asValue", NULL};
     static const char *const outliers[] = {"asIs", "asMissingValues",
                                            "asExtremeValues", NULL};
     pmml_prep *p = ctx->prep;
-    prep_field f = {.slot = slot};
-    if (pmml_attr_double(ctx, mf, "missingValueReplacement", NAN,
-                         &f.replacement) < 0 ||
+    prep_field f = {.slot = slot, .string = *type != PMML_T_NUMBER};
+    if (field_attr(ctx, mf, "missingValueReplacement", f.string,
+                   &f.replacement) < 0 ||
         pmml_attr_enum(ctx, mf, "invalidValueTreatment", invalids, INV_RETURN,
                        &f.invalid) < 0 ||
-        pmml_attr_double(ctx, mf, "invalidValueReplacement", NAN,
-                         &f.invalid_to) < 0 ||
+        field_attr(ctx, mf, "invalidValueReplacement", f.string,
+                   &f.invalid_to) < 0 ||
         pmml_attr_enum(ctx, mf, "outliers", outliers, OUT_AS_IS,
                        &f.outliers) < 0 ||
         pmml_attr_double(ctx, mf, "lowValue", -INFINITY, &f.low) < 0 ||
@@ -360,12 +427,22 @@ int pmml_prep_field(pmml_ctx *ctx, const xmlNode *mf, const xmlNode *df,
         (df && read_validity(ctx, p, df, &f) < 0))
         return -1;
     if (f.invalid == INV_AS_VALUE && isnan(f.invalid_to))
-        return pmml_fail(ctx, mf, "invalidValueTreatment 'asValue' needs a "
-                                  "numeric invalidValueReplacement");
+        return pmml_fail(ctx, mf, "invalidValueTreatment 'asValue' needs an "
+                                  "invalidValueReplacement");
+    /* A string field that lets only its listed Values through holds
+     * strings the document knows. */
+    if (*type == PMML_T_OPEN && f.valid.restrict_values &&
+        f.invalid != INV_AS_IS)
+        *type = PMML_T_STRING;
+    if (f.string && (f.outliers != OUT_AS_IS || !isinf(f.low) ||
+                     !isinf(f.high)))
+        return pmml_fail(ctx, mf, "outliers, lowValue and highValue do not "
+                                  "apply to field '%s', which holds strings",
+                         pmml_attr(ctx, mf, "name"));
     if (f.outliers != OUT_AS_IS && isinf(f.low) && isinf(f.high))
         return pmml_fail(ctx, mf, "outliers '%s' needs lowValue or highValue",
                          outliers[f.outliers]);
-    int acts = !isnan(f.replacement) || f.valid.count ||
+    int acts = !isnan(f.replacement) || has_checks(&f.valid) ||
                f.outliers != OUT_AS_IS;
     if (!acts) return 0;
     if (add_name(ctx, p, pmml_attr(ctx, mf, "name"), &f.name_at) < 0 ||
@@ -428,8 +505,9 @@ int pmml_prep_targets(pmml_ctx *ctx, const xmlNode *targets) {
 }
 
 int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
-    /* Strings and dates are numbers here too (a Discretize binValue "2"
-     * in a string field); a value that is not one was refused already. */
+    /* A string field holds codes when its expression gives strings, and
+     * numbers when it gives numbers (a Discretize binValue "2" in a string
+     * field stays 2); dates are numbers. */
     static const char *const types[] = {
         "double", "float", "integer", "boolean", "string", "date", "time",
         "dateTime", "dateDaysSince[0]", "dateDaysSince[1960]",
@@ -444,7 +522,6 @@ int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
     if (!name ||
         pmml_attr_enum(ctx, df, "dataType", types, TYPE_DOUBLE, &type) < 0)
         return -1;
-    if (type > TYPE_BOOLEAN) type = TYPE_DOUBLE;
     if (!expr) return pmml_fail(ctx, df, "DerivedField '%s' has no "
                                          "expression", name);
     if (pmml_elem(expr->next))
@@ -454,6 +531,13 @@ int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
             return pmml_fail(ctx, df, "DerivedField '%s' has the name of a "
                                       "field already defined", name);
     if (pmml_expr_compile(ctx, &p->exprs, expr, &root) < 0) return -1;
+    int value_type = pmml_expr_type(&p->exprs, root);
+    if (value_type != PMML_T_NUMBER && type != TYPE_STRING &&
+        pmml_attr(ctx, df, "dataType"))
+        return pmml_fail(ctx, df, "DerivedField '%s' is of dataType '%s' "
+                                  "but its expression gives strings", name,
+                         types[type]);
+    if (type > TYPE_BOOLEAN) type = TYPE_DOUBLE;   /* no cast */
     if (pmml_grow(ctx, (void **)&p->steps, &p->capsteps, p->nsteps + 1,
                   sizeof *p->steps) < 0 ||
         pmml_grow(ctx, (void **)&ctx->fields, &ctx->nfields_cap,
@@ -463,9 +547,13 @@ int pmml_prep_derive(pmml_ctx *ctx, const xmlNode *df, int *slot) {
     ctx->nderived = p->nhigh;
     p->steps[p->nsteps++] =
         (prep_step){.slot = *slot, .root = root, .type = type};
-    ctx->fields[ctx->nfields++] = (pmml_field){
-        .name = name, .slot = *slot, .line = (int)xmlGetLineNo(df),
-        .derived = 1};
+    pmml_field f = {.name = name, .slot = *slot,
+                    .line = (int)xmlGetLineNo(df), .derived = 1,
+                    .type = value_type};
+    if (value_type == PMML_T_STRING &&
+        pmml_domain_of(ctx, &p->exprs, root, &f.dom_first, &f.dom_count) < 0)
+        f.type = PMML_T_OPEN;   /* no domain: not one to table over */
+    ctx->fields[ctx->nfields++] = f;
     return 0;
 }
 

@@ -299,7 +299,8 @@ static int compile_pairs(pmml_ctx *ctx, svm_model *s, const xmlNode *vecs,
         double coef;
         size_t row = 0;
         if (!id || pmml_attr_double(ctx, c, "value", 0, &coef) < 0) return -1;
-        while (row < s->nvectors && strcmp(ids[row], id) != 0) row++;
+        /* ids is NULL only when the dictionary is empty (nvectors 0). */
+        while (ids && row < s->nvectors && strcmp(ids[row], id) != 0) row++;
         if (row == s->nvectors)
             return pmml_fail(ctx, v, "SupportVector '%s' is not in the "
                                      "VectorDictionary", id);
@@ -328,7 +329,8 @@ static int compile_machine(pmml_ctx *ctx, svm_model *s, const xmlNode *el,
     svm_machine m = {.target = -1, .alternate = -1};
     const xmlNode *vecs = pmml_elem(el->children);
     const xmlNode *coefs = vecs ? pmml_elem(vecs->next) : NULL;
-    if (!pmml_is(vecs, "SupportVectors") || !pmml_is(coefs, "Coefficients"))
+    if (!vecs || !coefs || !pmml_is(vecs, "SupportVectors") ||
+        !pmml_is(coefs, "Coefficients"))
         return pmml_fail(ctx, el, "SupportVectorMachine needs SupportVectors "
                                   "then Coefficients");
     if (pmml_elem(coefs->next))

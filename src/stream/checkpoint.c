@@ -5,7 +5,34 @@
  * The state file is "MSCKPT01", the payload length (8 bytes, little-endian),
  * an FNV-1a 64 checksum of the payload (8 bytes), then a StoreCheckpoint
  * protobuf. A file whose length or checksum does not match is torn or
- * foreign: it is reported and ignored.
+ * foreign: it is reported and never applied.
+ *
+ * Two generations are kept: store.checkpoint (the newest) and
+ * store.checkpoint.prev (the one before). A save
+ *   1. writes store.checkpoint.tmp in full and fsyncs it;
+ *   2. renames store.checkpoint to store.checkpoint.prev (if there is one);
+ *   3. renames store.checkpoint.tmp to store.checkpoint;
+ *   4. fsyncs the directory, and only then counts as written.
+ * Why a crash (kill -9, power loss) at any point leaves a good checkpoint:
+ * nothing is renamed before its bytes are on disk (1), and rename replaces a
+ * name atomically, so each of the two names always points at a complete
+ * file that was good when it was written. A crash between 2 and 3 leaves
+ * only store.checkpoint.prev, which restore then uses; the directory fsync
+ * (4) makes both renames durable before the next save rotates again (should
+ * a power loss undo them, the directory holds the generations from before
+ * this save, which were durable). A leftover .tmp is half-written by
+ * definition and is removed at start.
+ * The length and checksum catch what the protocol cannot: a file torn by
+ * a disk or file system that lost blocks, truncated or edited by hand.
+ * Restore tries store.checkpoint, then store.checkpoint.prev; a bad newest
+ * file is moved aside to store.checkpoint.torn (kept for inspection), so
+ * that the next save cannot rotate it over the good previous one.
+ *
+ * A save that fails (disk full, a file size limit: ENOSPC, EDQUOT, EFBIG;
+ * or an I/O error) leaves both generations as they were. It is counted,
+ * logged once when saves start failing and once when they work again
+ * (not every retry), and retried at the next save: scoring never waits
+ * for the disk.
  */
 #include "stream/checkpoint.h"
 
@@ -28,16 +55,24 @@
 #define MAGIC "MSCKPT01"
 #define HEADER_LEN 24
 #define CHECKPOINT_FILE "store.checkpoint"
+#define PREVIOUS_FILE CHECKPOINT_FILE ".prev"
+#define TEMPORARY_FILE CHECKPOINT_FILE ".tmp"
+#define TORN_FILE CHECKPOINT_FILE ".torn"
 
 struct checkpoint {
     char *dir;
     char *changelog_topic;
     rd_kafka_t *producer;
-    pthread_mutex_t lock;        /* models offsets */
+    pthread_mutex_t lock;        /* models offsets, save outcomes */
     pthread_mutex_t save_lock;   /* one state file write at a time */
     int64_t *models_next;        /* per models-topic partition; -1 unknown */
     int nparts;
     uint64_t last_checksum;      /* of the last state file written */
+    /* What saves did, for /metrics and /health (under lock, which HTTP
+     * takes, never under save_lock, held through slow fsyncs). */
+    uint64_t written, failed;
+    uint64_t failing;            /* consecutive failed saves */
+    char last_error[MS_ERROR_MAX];
 };
 
 static uint64_t fnv1a(const uint8_t *p, size_t n) {
@@ -64,6 +99,12 @@ checkpoint *checkpoint_open(const char *state_dir, const char *changelog_topic,
             return NULL;
         }
         c->dir = strdup(state_dir);
+        /* Half-written by a process that died while saving. */
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s/%s", state_dir, TEMPORARY_FILE);
+        if (unlink(tmp) == 0)
+            log_warn("checkpoint", "removed '%s', left half-written by a "
+                                   "crash during a save", tmp);
     }
     if (changelog_topic && changelog_topic[0])
         c->changelog_topic = strdup(changelog_topic);
@@ -176,34 +217,95 @@ static uint8_t *encode(checkpoint *c, store *s, const char *only, size_t *len) {
     return out;
 }
 
-/* Writes path atomically: temporary file, fsync, rename, fsync of the
- * directory, so a crash leaves the old file or the new one, never a mix. */
-static int write_atomically(const char *dir, const char *name,
-                            const uint8_t *header, size_t header_len,
-                            const uint8_t *body, size_t body_len,
-                            ms_error *err) {
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0)
-        return ms_error_set(err, "cannot write '%s': %s", tmp, strerror(errno));
-    int ok = write(fd, header, header_len) == (ssize_t)header_len &&
-             write(fd, body, body_len) == (ssize_t)body_len && fsync(fd) == 0;
-    int saved_errno = errno;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok) saved_errno = errno;
-        unlink(tmp);
-        return ms_error_set(err, "cannot write '%s': %s (disk full?)", path,
-                            strerror(saved_errno));
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
+/* write(2) until all of it is written; a short write is followed by
+ * another, which reports the error (ENOSPC, EFBIG) if there is one. */
+static int write_all(int fd, const uint8_t *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (w == 0) errno = ENOSPC;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
     }
     return 0;
+}
+
+static int save_error(ms_error *err, const char *what, const char *path) {
+    int e = errno;
+    int full = e == ENOSPC || e == EDQUOT || e == EFBIG;
+    return ms_error_set(err, "cannot %s '%s': %s%s", what, path, strerror(e),
+                        full ? " (the state directory's disk is full or a "
+                               "file size limit was reached: free space "
+                               "there)"
+                             : "");
+}
+
+/* Steps 1 to 4 of the header comment. */
+static int write_generation(const char *dir, const uint8_t *header,
+                            size_t header_len, const uint8_t *body,
+                            size_t body_len, ms_error *err) {
+    char path[4096], tmp[4200], prev[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, CHECKPOINT_FILE);
+    snprintf(tmp, sizeof tmp, "%s/%s", dir, TEMPORARY_FILE);
+    snprintf(prev, sizeof prev, "%s/%s", dir, PREVIOUS_FILE);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) return save_error(err, "create", tmp);
+    if (write_all(fd, header, header_len) || write_all(fd, body, body_len) ||
+        fsync(fd) != 0) {
+        save_error(err, "write", tmp);
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    if (close(fd) != 0) {
+        save_error(err, "write", tmp);
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(path, prev) != 0 && errno != ENOENT) {
+        save_error(err, "keep the previous checkpoint as", prev);
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        save_error(err, "rename the new checkpoint to", path);
+        unlink(tmp);
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        save_error(err, "sync the state directory", dir);
+        if (dfd >= 0) close(dfd);
+        return -1;
+    }
+    close(dfd);
+    return 0;
+}
+
+/* Counts a save; logs only when saves start failing or work again. */
+static void note_outcome(checkpoint *c, int rc, const ms_error *err) {
+    pthread_mutex_lock(&c->lock);
+    uint64_t failing = c->failing;
+    if (rc == 0) {
+        c->written++;
+        c->failing = 0;
+    } else {
+        c->failed++;
+        c->failing++;
+        snprintf(c->last_error, sizeof c->last_error, "%s", err->msg);
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (rc == 0 && failing)
+        log_info("checkpoint", "checkpoints are written to '%s' again, "
+                               "after %llu failed save(s)",
+                 c->dir, (unsigned long long)failing);
+    else if (rc != 0 && !failing)
+        log_error("checkpoint", "%s; scoring goes on, saves are retried and "
+                                "resume by themselves; until then a restart "
+                                "restores older models", err->msg);
 }
 
 static int save_locked(checkpoint *c, store *s, ms_error *err) {
@@ -219,9 +321,9 @@ static int save_locked(checkpoint *c, store *s, ms_error *err) {
             header[8 + i] = (uint8_t)((uint64_t)len >> (8 * i));
             header[16 + i] = (uint8_t)(sum >> (8 * i));
         }
-        rc = write_atomically(c->dir, CHECKPOINT_FILE, header, sizeof header,
-                              body, len, err);
+        rc = write_generation(c->dir, header, sizeof header, body, len, err);
         if (rc == 0) c->last_checksum = sum;
+        note_outcome(c, rc, err);
     }
     free(body);
     return rc;
@@ -233,6 +335,17 @@ int checkpoint_save(checkpoint *c, store *s, ms_error *err) {
     int rc = save_locked(c, s, err);
     pthread_mutex_unlock(&c->save_lock);
     return rc;
+}
+
+void checkpoint_status(checkpoint *c, checkpoint_health *out) {
+    memset(out, 0, sizeof *out);
+    out->enabled = c->dir != NULL;
+    pthread_mutex_lock(&c->lock);
+    out->written = c->written;
+    out->failed = c->failed;
+    out->failing = c->failing;
+    snprintf(out->last_error, sizeof out->last_error, "%s", c->last_error);
+    pthread_mutex_unlock(&c->lock);
 }
 
 void checkpoint_model_swapped(checkpoint *c, store *s, const char *data_type,
@@ -261,9 +374,7 @@ void checkpoint_model_swapped(checkpoint *c, store *s, const char *data_type,
      * produce succeeded (RD_KAFKA_MSG_F_FREE), which it cannot see. */
     // NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
     ms_error err;
-    if (checkpoint_save(c, s, &err) != 0)
-        log_error("checkpoint", "%s; scoring goes on, but a restart would "
-                                "restore older models", err.msg);
+    checkpoint_save(c, s, &err); /* a failure is logged and counted there */
 }
 
 /* Applies every entry of a decoded checkpoint; returns how many loaded. */
@@ -303,34 +414,68 @@ static int apply(Modelserving__StoreCheckpoint *ck, store *s,
     return restored;
 }
 
-static int restore_from_dir(checkpoint *c, store *s,
-                            const location_policy *policy, int64_t *next,
-                            int nparts, ms_error *err) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", c->dir, CHECKPOINT_FILE);
+/* Reads and decodes one generation: 1 with *out set, 0 when the file is
+ * not there, -1 (err filled) when it is torn, foreign or unreadable. */
+static int read_generation(const char *path, size_t max,
+                           Modelserving__StoreCheckpoint **out, uint64_t *sum,
+                           ms_error *err) {
     if (access(path, F_OK) != 0) return 0;
     uint8_t *buf;
     size_t len;
-    /* At most every model of a full store. */
-    size_t max = (size_t)STORE_MAX_DATA_TYPES * policy->max_bytes;
     if (file_read_all(path, max, &buf, &len, err)) return -1;
-    uint64_t body_len = 0, sum = 0;
+    uint64_t body_len = 0;
+    *sum = 0;
     for (int i = 0; len >= HEADER_LEN && i < 8; i++) {
         body_len |= (uint64_t)buf[8 + i] << (8 * i);
-        sum |= (uint64_t)buf[16 + i] << (8 * i);
+        *sum |= (uint64_t)buf[16 + i] << (8 * i);
     }
     if (len < HEADER_LEN || memcmp(buf, MAGIC, 8) != 0 ||
-        body_len != len - HEADER_LEN || fnv1a(buf + HEADER_LEN, body_len) != sum) {
+        body_len != len - HEADER_LEN || fnv1a(buf + HEADER_LEN, body_len) != *sum) {
         free(buf);
         return ms_error_set(err, "'%s' is torn or not a checkpoint (length or "
-                                 "checksum mismatch); ignoring it", path);
+                                 "checksum mismatch)", path);
     }
-    Modelserving__StoreCheckpoint *ck =
-        modelserving__store_checkpoint__unpack(NULL, body_len, buf + HEADER_LEN);
+    *out = modelserving__store_checkpoint__unpack(NULL, body_len, buf + HEADER_LEN);
     free(buf);
-    if (!ck) return ms_error_set(err, "'%s' does not decode", path);
+    if (!*out) return ms_error_set(err, "'%s' does not decode", path);
+    return 1;
+}
+
+/* The newest good generation: store.checkpoint, else store.checkpoint.prev
+ * (see the header comment). */
+static int restore_from_dir(checkpoint *c, store *s,
+                            const location_policy *policy, int64_t *next,
+                            int nparts, ms_error *err) {
+    char path[4096], prev[4200], torn[4200];
+    snprintf(path, sizeof path, "%s/%s", c->dir, CHECKPOINT_FILE);
+    snprintf(prev, sizeof prev, "%s/%s", c->dir, PREVIOUS_FILE);
+    snprintf(torn, sizeof torn, "%s/%s", c->dir, TORN_FILE);
+    /* At most every model of a full store. */
+    size_t max = (size_t)STORE_MAX_DATA_TYPES * policy->max_bytes;
+    Modelserving__StoreCheckpoint *ck = NULL;
+    uint64_t sum = 0;
+    const char *from = "the state directory";
+    int rc = read_generation(path, max, &ck, &sum, err);
+    if (rc < 0) {
+        int moved = rename(path, torn) == 0;
+        log_error("checkpoint", "%s; %s, restoring from the previous "
+                                "checkpoint '%s'",
+                  err->msg, moved ? "moved it aside to '" TORN_FILE "'"
+                                  : "left it in place",
+                  prev);
+    }
+    if (rc <= 0) {
+        ms_error perr;
+        int prc = read_generation(prev, max, &ck, &sum, &perr);
+        if (prc < 0 || (prc == 0 && rc < 0)) {
+            if (prc < 0) *err = perr;
+            return ms_error_prefix(err, "no good checkpoint in '%s'", c->dir);
+        }
+        if (prc == 0) return 0; /* a state directory never written */
+        from = "the state directory (previous checkpoint)";
+    }
     c->last_checksum = sum;
-    int n = apply(ck, s, policy, next, nparts, "the state directory");
+    int n = apply(ck, s, policy, next, nparts, from);
     modelserving__store_checkpoint__free_unpacked(ck, NULL);
     return n;
 }

@@ -2,12 +2,14 @@
  * checkpoint.h - the model store survives restarts.
  *
  * Two places keep it, as Kafka Streams keeps a state store:
- *  - a state directory on local disk: one file, store.checkpoint, with the
- *    model message of every data type, its serving statistics and how far
- *    the models topic was read. Written atomically (temporary file, fsync,
- *    rename, fsync of the directory) after every model swap and, when the
- *    statistics moved, every few seconds; a torn or foreign file is detected
- *    and ignored, never half-applied;
+ *  - a state directory on local disk: store.checkpoint, with the model
+ *    message of every data type, its serving statistics and how far the
+ *    models topic was read, and store.checkpoint.prev, the one before.
+ *    Written atomically (temporary file, fsync, rotate, rename, fsync of the
+ *    directory: checkpoint.c says why that is crash-safe) after every model
+ *    swap and, when the statistics moved, every few seconds; a torn or
+ *    foreign file is detected and never half-applied, and the previous
+ *    generation is restored instead;
  *  - a changelog topic (compact it: key = data type), written at every model
  *    swap, from which an instance on another machine, with no state
  *    directory, restores the same models.
@@ -53,7 +55,21 @@ void checkpoint_model_swapped(checkpoint *c, store *s, const char *data_type,
                               const void *message, size_t len);
 
 /* Writes the state directory if anything changed since the last write
- * (statistics move with every record; call it every few seconds). */
+ * (statistics move with every record; call it every few seconds). A failed
+ * save is counted and logged here (once until saves work again), and
+ * retried at the next call. */
 int checkpoint_save(checkpoint *c, store *s, ms_error *err);
+
+/* What the saves did, for /metrics and /health. */
+typedef struct checkpoint_health {
+    int enabled;            /* a state directory is used */
+    uint64_t written;       /* saves that reached the disk */
+    uint64_t failed;        /* saves that did not (disk full, I/O error) */
+    uint64_t failing;       /* consecutive failed saves until now; 0 = fine */
+    char last_error[MS_ERROR_MAX];   /* the last failure's reason, "" if none */
+} checkpoint_health;
+
+/* Any thread; never waits for a save in progress. */
+void checkpoint_status(checkpoint *c, checkpoint_health *out);
 
 #endif

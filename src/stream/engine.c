@@ -102,9 +102,18 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
                   rd_kafka_err2str(perr));
 }
 
+/* The producer's statistics, once a second: which brokers it reaches. */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+    (void)rk;
+    engine *e = opaque;
+    broker_watch_stats(e->watch, json, len, clock_mono_ns() / 1000000);
+    return 0; /* librdkafka frees json */
+}
+
 static int make_producer(engine *e, ms_error *err) {
     rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
     if (kafka_conf_set(conf, "linger.ms", "5", err) ||
+        kafka_conf_set(conf, "statistics.interval.ms", "1000", err) ||
         kafka_conf_set(conf, "enable.idempotence", "true", err) ||
         (exactly_once(e) &&
          kafka_conf_set(conf, "transactional.id", e->cfg.transactional_id, err))) {
@@ -112,6 +121,7 @@ static int make_producer(engine *e, ms_error *err) {
         return -1;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_stats_cb(conf, on_stats);
     rd_kafka_conf_set_opaque(conf, e);
     if (!(e->producer = kafka_new(RD_KAFKA_PRODUCER, conf, err))) return -1;
     /* Learn the results topic's leaders now: left to the first result,
@@ -300,11 +310,13 @@ engine *engine_new(const engine_config *cfg, store *s, counters *c,
     pthread_mutex_init(&e->pause_lock, NULL);
     pthread_cond_init(&e->pause_cond, NULL);
     pthread_mutex_init(&e->assigned_lock, NULL);
-    if (!(e->offsets = offsets_new())) {
+    if (!(e->offsets = offsets_new()) ||
+        !(e->watch = broker_watch_new(cfg->brokers))) {
         ms_error_set(err, "out of memory");
         engine_free(e);
         return NULL;
     }
+    kafka_quiet_transport_errors(); /* e->watch reports them */
     if (make_producer(e, err) ||
         !(e->checkpoint = checkpoint_open(cfg->state_dir, cfg->changelog_topic,
                                           e->producer, err)) ||
@@ -323,6 +335,12 @@ void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg) {
         return;
     }
     counter_inc(&e->counters->models_received);
+    /* A big model takes seconds to fetch and compile: say when it starts,
+     * so that the gap before "now serving" reads as work, not a hang. */
+    log_info("engine", "loading the model update at %s[%d]@%lld (%zu bytes)",
+             rd_kafka_topic_name(msg->rkt), (int)msg->partition,
+             (long long)msg->offset, msg->len);
+    int64_t started = clock_mono_ns();
     ms_error err;
     model_update_result res;
     int rc = model_update_apply(e->store, msg->payload, msg->len,
@@ -341,8 +359,10 @@ void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg) {
         return;
     }
     counter_inc(&e->counters->models_loaded);
-    log_info("engine", "now serving model '%s' (%s) for data type '%s'",
-             res.name, model_type_name(res.type), res.data_type);
+    log_info("engine", "now serving model '%s' (%s) for data type '%s', "
+                       "loaded in %.3f s",
+             res.name, model_type_name(res.type), res.data_type,
+             (double)(clock_mono_ns() - started) / 1e9);
     checkpoint_model_swapped(e->checkpoint, e->store, res.data_type,
                              msg->payload, msg->len);
 }
@@ -376,11 +396,8 @@ void engine_tick(engine *e) {
     }
     if (now - e->last_checkpoint_ms >= CHECKPOINT_INTERVAL_MS) {
         e->last_checkpoint_ms = now;
-        ms_error err;
-        if (checkpoint_save(e->checkpoint, e->store, &err) != 0)
-            log_error("engine", "checkpoint: %s; scoring goes on, but a "
-                                "restart would restore older state",
-                      err.msg);
+        ms_error err; /* a failure is logged and counted by the checkpoint */
+        checkpoint_save(e->checkpoint, e->store, &err);
     }
 }
 
@@ -488,6 +505,7 @@ void engine_free(engine *e) {
     if (e->models_rk) kafka_consumer_destroy(e->models_rk);
     checkpoint_free(e->checkpoint);
     if (e->producer) rd_kafka_destroy(e->producer);
+    broker_watch_free(e->watch);
     offsets_free(e->offsets);
     free(e->models_start);
     pthread_mutex_destroy(&e->pause_lock);
@@ -498,6 +516,11 @@ void engine_free(engine *e) {
 }
 
 int engine_running(const engine *e) { return atomic_load(&e->running); }
+
+void engine_health_get(engine *e, engine_health *out) {
+    broker_watch_status_get(e->watch, clock_mono_ns() / 1000000, &out->kafka);
+    checkpoint_status(e->checkpoint, &out->checkpoint);
+}
 
 int engine_partitions(engine *e, int32_t *out, int max) {
     pthread_mutex_lock(&e->assigned_lock);

@@ -25,6 +25,8 @@
 
 #include "core/error.h"
 #include "core/store.h"
+#include "stream/broker_watch.h"
+#include "stream/checkpoint.h"
 #include "stream/location.h"
 #include "telemetry/counters.h"
 #include "telemetry/influx.h"
@@ -77,6 +79,14 @@ int engine_running(const engine *e);
 /* The data-topic partitions assigned to this instance now, rising, at
  * most max; returns how many. Any thread. */
 int engine_partitions(engine *e, int32_t *out, int max);
+
+/* What /health and /metrics say about the engine's dependencies: Kafka
+ * reachability and the state directory's saves. Any thread. */
+typedef struct engine_health {
+    broker_watch_status kafka;
+    checkpoint_health checkpoint;
+} engine_health;
+void engine_health_get(engine *e, engine_health *out);
 
 /* Consumer lag of one assigned partition: the high watermark librdkafka
  * last saw from the broker minus this consumer's position (both local,

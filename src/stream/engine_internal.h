@@ -36,6 +36,7 @@ struct engine {
     int64_t *models_start;        /* per partition: first offset read; -1 = beginning */
     offset_tracker *offsets;
     checkpoint *checkpoint;
+    broker_watch *watch;          /* reachability, from producer statistics */
     int64_t last_checkpoint_ms;   /* main thread only, like the next two */
     int64_t last_commit_ms;
     int uncommitted;              /* offsets stored since the last commit */

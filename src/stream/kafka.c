@@ -1,6 +1,7 @@
 /* kafka.c - librdkafka configuration and metadata helpers (see kafka.h). */
 #include "stream/kafka.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +12,22 @@
 #include "core/stats.h"
 #include "telemetry/log.h"
 
+/* Whether connection failures are logged as they happen (see kafka.h). */
+static atomic_int transport_quiet;
+
+void kafka_quiet_transport_errors(void) { atomic_store(&transport_quiet, 1); }
+
 static void on_log(const rd_kafka_t *rk, int level, const char *fac,
                    const char *buf) {
     (void)rk;
-    /* syslog levels: 0..3 errors, 4 warning, 5..6 info, 7 debug. */
+    /* syslog levels: 0..3 errors, 4 warning, 5..6 info, 7 debug. FAIL lines
+     * are connection failures, which the error callback reports too. */
     log_level ours = level <= 3 ? LOG_ERROR
                    : level == 4 ? LOG_WARN
                    : level <= 6 ? LOG_INFO
                                 : LOG_DEBUG;
+    if (strcmp(fac, "FAIL") == 0 && atomic_load(&transport_quiet))
+        ours = LOG_DEBUG;
     log_write(ours, "kafka", "%s: %s", fac, buf);
 }
 
@@ -30,8 +39,12 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
         log_error("kafka", "fatal client error: %s; restart the process", fatal);
         return;
     }
-    /* Transport errors are retried by librdkafka; say so, once per event. */
-    log_warn("kafka", "%s: %s (librdkafka retries by itself; check the "
+    /* Transport errors are retried by librdkafka; say so, once per event
+     * (or leave it to the broker watch, which says it once per outage). */
+    int transport = err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+                    err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+    log_write(transport && atomic_load(&transport_quiet) ? LOG_DEBUG : LOG_WARN,
+              "kafka", "%s: %s (librdkafka retries by itself; check the "
                       "brokers if this repeats)",
              rd_kafka_err2name(err), reason);
 }

@@ -15,6 +15,12 @@
  * Call once at start, before any client is made. */
 int kafka_set_properties(const char *list, ms_error *err);
 
+/* From now on, connection failures (a broker unreachable, every broker
+ * down) are logged at debug level only: for a process whose broker watch
+ * (stream/broker_watch.h) says each such event once, instead of every
+ * client saying it at every retry. */
+void kafka_quiet_transport_errors(void);
+
 /* A configuration with bootstrap.servers, client.id, the extra properties,
  * and librdkafka's log and error callbacks routed to our log. The caller
  * owns it (it is consumed by rd_kafka_new). */

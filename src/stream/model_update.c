@@ -50,6 +50,24 @@ int model_update_apply(store *s, const void *msg, size_t len,
                         model_type_name(wm.type));
         goto done;
     }
+    /* Records reach the server as numbers (WineRecords, JSON numbers, the
+     * infer endpoint's FP64 tensors): a field the model reads as text
+     * would get a number standing for some other string, and be scored
+     * wrong without a word. Such a model is for modelscore, which reads
+     * text from CSV. model_encode() says 1 for a text slot whatever the
+     * text, 0 for a number slot. */
+    size_t nfields = schema->nfields;
+    for (size_t slot = 0; slot < nfields; slot++) {
+        double code;
+        if (model_encode(m, slot, "", &code)) {
+            ms_error_set(err, "model '%s' reads field '%s' as text, and records "
+                              "carry numbers only; score it offline with "
+                              "modelscore, or make the field numeric",
+                         wm.name, schema->fields[slot]);
+            model_free(m);
+            goto done;
+        }
+    }
     model_info info = {.type = wm.type};
     snprintf(info.name, sizeof info.name, "%s", wm.name);
     snprintf(info.description, sizeof info.description, "%s", wm.description);

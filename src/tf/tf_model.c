@@ -97,7 +97,8 @@ static void tf_destroy(model *m) {
     free(t);
 }
 
-static const model_ops tf_model_ops = {tf_score, tf_destroy};
+static const model_ops tf_model_ops = {.score = tf_score,
+                                       .destroy = tf_destroy};
 
 /* Input element i <- the i-th name of `features`, or schema slot i. */
 static int bind_inputs(tf_model *t, const model_source *src,

@@ -41,7 +41,8 @@ static void constant_destroy(model *m) {
     free(m);
 }
 
-static const model_ops constant_ops = {constant_score, constant_destroy};
+static const model_ops constant_ops = {.score = constant_score,
+                                       .destroy = constant_destroy};
 
 static model *constant_new(double value, int *destroyed) {
     constant_model *m = calloc(1, sizeof *m);

@@ -19,6 +19,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -101,15 +102,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(args, name, env=None, stdin=None):
+def start(args, name, env=None, stdin=None, preexec_fn=None, log_through_pipe=False):
     """Starts a process with its output in a log file; returns the Popen
-    with .log_path set."""
+    with .log_path set. With log_through_pipe, the process writes to a pipe
+    that a thread of ours copies to the file (for a process under a file
+    size limit, which would otherwise apply to its log too)."""
     path = os.path.join(tmpdir(), name + ".log")
     out = open(path, "w")
     full_env = dict(os.environ)
     full_env.update(env or {})
-    p = subprocess.Popen(wrapped(args), stdout=out, stderr=subprocess.STDOUT, env=full_env,
-                         stdin=stdin)
+    p = subprocess.Popen(wrapped(args), stdout=subprocess.PIPE if log_through_pipe else out,
+                         stderr=subprocess.STDOUT, env=full_env, stdin=stdin,
+                         preexec_fn=preexec_fn)
+    if log_through_pipe:
+        def copy():
+            for line in p.stdout:
+                out.write(line.decode(errors="replace"))
+                out.flush()
+        threading.Thread(target=copy, daemon=True).start()
     _procs.append(p)
     p.log_path = path
     return p
@@ -162,10 +172,11 @@ def broker_command(broker, line):
     log(f"broker: {line}")
 
 
-def start_server(bootstrap, *extra, name="server"):
+def start_server(bootstrap, *extra, name="server", **how):
+    """A server on the broker at bootstrap; how: start()'s keywords."""
     port = free_port()
     p = start([f"{BUILD}/modelserver", "--brokers", bootstrap,
-               "--port", str(port), *extra], name)
+               "--port", str(port), *extra], name, **how)
     p.port = port
     wait_for("server HTTP", lambda: http_get(port, "/stats", quiet=True))
     return p
@@ -480,3 +491,31 @@ def publish_model(bootstrap, server, path):
     name = os.path.splitext(os.path.basename(path))[0]
     wait_for(f"model {name} serving",
              lambda: (http_get(server.port, "/stats", quiet=True) or {}).get("name") == name)
+
+
+def read_checkpoint(path):
+    """The state directory's checkpoint file, checked and decoded here from
+    its documented layout ("MSCKPT01", payload length and FNV-1a 64 of the
+    payload, little-endian, then a StoreCheckpoint): a list of
+    (dataType, model name, records scored) per entry, or None when the file
+    is torn (length or checksum mismatch)."""
+    with open(path, "rb") as f:
+        buf = f.read()
+    if len(buf) < 24 or buf[:8] != b"MSCKPT01":
+        return None
+    length, checksum = struct.unpack_from("<QQ", buf, 8)
+    body = buf[24:]
+    fnv = 0xcbf29ce484222325
+    for byte in body:
+        fnv = ((fnv ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    if length != len(body) or fnv != checksum:
+        return None
+    out = []
+    for num, entry in decode_fields(body):
+        if num != 1:
+            continue
+        e = dict(decode_fields(entry))
+        model = dict(decode_fields(e.get(2, b"")))
+        stats = dict(decode_fields(e.get(3, b"")))
+        out.append((e.get(1, b"").decode(), model.get(1, b"").decode(), stats.get(2, 0)))
+    return out

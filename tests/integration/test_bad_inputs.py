@@ -252,6 +252,18 @@ model_case("GraphDef sent as PMML", model("tf-as-pmml", data=graphdef),
 
 HEAD = b'<?xml version="1.0"?>\n'
 PMML_OPEN = b'<PMML xmlns="http://www.dmg.org/PMML-4_3" version="4.3">'
+# A string field the tree reads as text ("color" = "red"): records carry numbers only, so the
+# server refuses the model rather than read some number as a colour.
+TEXT_PMML = (HEAD + PMML_OPEN + b"""<Header/>
+<DataDictionary><DataField name="color" optype="categorical" dataType="string">
+<Value value="red"/><Value value="white"/></DataField>
+<DataField name="quality" optype="continuous" dataType="double"/></DataDictionary>
+<TreeModel functionName="regression"><MiningSchema><MiningField name="color"/>
+<MiningField name="quality" usageType="target"/></MiningSchema>
+<Node score="5"><True/><Node score="6"><SimplePredicate field="color" operator="equal" value="red"/></Node>
+</Node></TreeModel></PMML>""")
+model_case("PMML reading a field as text", model("text", data=TEXT_PMML, data_type="beer"),
+           "reads field 'color' as text, and records carry numbers only")
 model_case("PMML with a DTD",
            model("dtd", data=HEAD + b"<!DOCTYPE PMML [<!ELEMENT PMML ANY>]>\n" + PMML_OPEN + b"</PMML>"),
            "DOCTYPE declarations are not allowed")

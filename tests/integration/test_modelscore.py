@@ -5,7 +5,9 @@ are read with xml.etree and evaluated in Python (a dot product; a walk of
 each tree and the average of its leaf's recordCount shares), and the CLI's
 promises are checked: header by name in any order, unused (even textual)
 columns ignored, ',' or ';', stdin, --no-header --columns, missing cells,
-exit statuses. Skipped without ../shared/data.
+exit statuses; string columns feeding a document's string fields and
+functions, against Python's string operations. Skipped without
+../shared/data.
 """
 import csv
 import io
@@ -155,6 +157,53 @@ h.check(rc == 0 and parse(out) == [
     ["prediction", "probability(low)", "probability(high)", "id", "n", "twice"],
     ["low", "1", "0", "low", "1", "2"], ["high", "0", "1", "high", "2", "4"]],
     f"a ClusteringModel with --outputs ({out.strip()!r} {err.strip()})")
+
+# Strings from the CSV: a PMML document with string fields (colour lists
+# its Values, name does not), string built-ins and a string Output field.
+# The expected values are computed here with Python's own string
+# operations: d = 10 * (upper(colour) == "RED") + len(colour + "!") +
+# 100 * (name in {bob, eve}) + size; tone maps red to warm, else cold.
+with open(os.path.join(d, "strings.pmml"), "w") as f:
+    f.write("""<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/>
+<DataDictionary>
+<DataField name="colour" optype="categorical" dataType="string">
+<Value value="red"/><Value value="green"/><Value value="blue"/></DataField>
+<DataField name="name" optype="categorical" dataType="string"/>
+<DataField name="size" optype="continuous" dataType="double"/>
+<DataField name="y" optype="continuous" dataType="double"/></DataDictionary>
+<RegressionModel functionName="regression"><MiningSchema>
+<MiningField name="y" usageType="target"/><MiningField name="colour"/>
+<MiningField name="name"/><MiningField name="size"/></MiningSchema>
+<Output><OutputField name="tone" feature="transformedValue">
+<MapValues outputColumn="t" dataType="string" defaultValue="cold">
+<FieldColumnPair field="colour" column="c"/><InlineTable>
+<row><c>red</c><t>warm</t></row></InlineTable></MapValues></OutputField></Output>
+<LocalTransformations><DerivedField name="d" optype="continuous" dataType="double">
+<Apply function="sum">
+<Apply function="if"><Apply function="equal"><Apply function="uppercase"><FieldRef field="colour"/></Apply>
+<Constant dataType="string">RED</Constant></Apply><Constant>10</Constant><Constant>0</Constant></Apply>
+<Apply function="stringLength"><Apply function="concat"><FieldRef field="colour"/>
+<Constant dataType="string">!</Constant></Apply></Apply>
+<Apply function="*"><Constant>100</Constant><Apply function="isIn"><FieldRef field="name"/>
+<Constant dataType="string">bob</Constant><Constant dataType="string">eve</Constant></Apply></Apply>
+<FieldRef field="size"/></Apply></DerivedField></LocalTransformations>
+<RegressionTable intercept="0"><NumericPredictor name="d" coefficient="1"/></RegressionTable>
+</RegressionModel></PMML>""")
+cases = [("red", "bob", 1), ("green", "al", 2), ("blue", "eve", 3), ("red", "1", 0.5)]
+text = "size,name,colour,unused\n" + "".join(f"{z},{n},{c},text\n" for c, n, z in cases)
+rc, out, err = run("--outputs", os.path.join(d, "strings.pmml"), stdin=text)
+want = [(10 * (c.upper() == "RED") + len(c + "!") + 100 * (n in ("bob", "eve")) + z,
+         "warm" if c == "red" else "cold") for c, n, z in cases]
+got = parse(out)
+h.check(rc == 0 and got[0] == ["prediction", "tone"] and len(got) == len(cases) + 1 and
+        all(abs(float(g[0]) - w[0]) < 1e-12 and g[1] == w[1] for g, w in zip(got[1:], want)),
+        f"string columns feed string fields and functions ({out.strip()!r} {err.strip()})")
+# A colour outside its Values is invalid: that row fails, the others score.
+rc, out, err = run(os.path.join(d, "strings.pmml"), stdin="colour,name,size\npink,bob,1\nred,x,1\n")
+got = parse(out)
+h.check(rc == 1 and got[1] == [] and abs(float(got[2][0]) - 15) < 1e-12 and
+        "line 2" in err and "'colour' is not one of its valid values" in err,
+        f"an invalid string fails its row ({err.strip()})")
 
 # Usage and loading errors.
 rc, out, _ = run("--help")

@@ -456,7 +456,7 @@ static void test_tree_rejects(void **state) {
     assert_rejected(
         PREDICATE_TREE("none", "<SimplePredicate field=\"a\" "
                                "operator=\"equal\" value=\"red\"/>"),
-        "SimplePredicate value='red' is not a number");
+        "SimplePredicate value 'red' is not a number");
     assert_rejected(
         PREDICATE_TREE("none", "<SimplePredicate field=\"a\" "
                                "operator=\"like\" value=\"1\"/>"),

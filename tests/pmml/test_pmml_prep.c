@@ -240,7 +240,7 @@ static void test_invalid_treatments(void **state) {
     assert_float_equal(value_of(m, U, 1, 0), 10, 0);
     model_free(m);
     expect_rejected(REG_B("invalidValueTreatment=\"asValue\""),
-                    "needs a numeric invalidValueReplacement");
+                    "needs an invalidValueReplacement");
 }
 
 static void test_outliers_as_missing(void **state) {
