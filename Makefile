@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 
-.PHONY: all deps build install package run test test-asan fuzz fuzz-build fuzz-smoke bench clean
+.PHONY: all deps build install package run test test-asan fuzz fuzz-build fuzz-smoke bench soak valgrind valgrind-smoke clean
 
 all: build
 
@@ -35,11 +35,12 @@ run: build
 	@bash scripts/run-demo.sh
 
 # Every test twice: the normal build, then the ASan+UBSan build; then the
-# short fuzzing pass.
+# short fuzzing pass and the integration tests under valgrind.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) test-asan
 	$(MAKE) fuzz-smoke
+	$(MAKE) valgrind-smoke
 
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON
@@ -66,6 +67,26 @@ fuzz-smoke: fuzz-build
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)
+
+# Valgrind memcheck (scripts/valgrind.sh): the unit tests, then the
+# integration tests in VALGRIND_TESTS with every modelserver, publisher
+# and modelscore they start under valgrind; fails on any report.
+VALGRIND_TESTS ?= test_bad_inputs test_model_url test_startup test_http_infer
+valgrind: build
+	VALGRIND_TESTS="$(VALGRIND_TESTS)" bash scripts/valgrind.sh $(BUILD)
+
+# The part `make test` runs: the integration tests of VALGRIND_TESTS only
+# (2 to 3 minutes; the unit tests, 3 more, have the ASan build in CI).
+valgrind-smoke: build
+	VALGRIND_TESTS="$(VALGRIND_TESTS)" bash scripts/valgrind.sh --no-units $(BUILD)
+
+# The soak (not in CI): SOAK_SECONDS of records at SOAK_RATE per second
+# with a model swap every 5 s, checked for lost records, RSS growth and
+# leaked descriptors (bench/soak.py --help).
+SOAK_SECONDS ?= 600
+SOAK_RATE    ?= 5000
+soak: build
+	bench/soak.py --build $(BUILD) --seconds $(SOAK_SECONDS) --rate $(SOAK_RATE)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

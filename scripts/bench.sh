@@ -39,3 +39,6 @@ else
   run bench/footprint.py "$build" "$demo"/*.pmml "$demo"/*.pb
 fi
 run "$build/bench_accounting"
+# The stream with and without wrk on /stats, /metrics and the infer
+# endpoint (the seed's tree, or demogen's without ../shared/data).
+run bench/http_load.py --build "$build"

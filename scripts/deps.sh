@@ -11,7 +11,7 @@ packages=(
   liburcu-dev libcurl4-openssl-dev libarchive-dev influxdb
   kcat python3 python3-kafka curl libxml2-utils
   dpkg-dev man-db adduser golang-go golang-gopkg-yaml.v3-dev python3-yaml
-  yamllint shellcheck cppcheck clang-tidy valgrind
+  yamllint shellcheck cppcheck clang-tidy valgrind wrk
   prometheus chromium chromium-driver python3-selenium
 )
 

@@ -234,14 +234,12 @@ void store_note_load(store *s, const char *data_type, const char *name,
 
 size_t store_history_of(store *s, const char *data_type,
                         store_load_event *out, size_t max) {
-    size_t n = 0;
     pthread_mutex_lock(&s->lock);
     store_entry *e = find(s, data_type);
-    if (e) {
-        size_t kept = e->loads < STORE_HISTORY ? e->loads : STORE_HISTORY;
-        for (; n < kept && n < max; n++)
-            out[n] = e->history[(e->loads - 1 - n) % STORE_HISTORY];
-    }
+    size_t n = !e ? 0 : e->loads < STORE_HISTORY ? e->loads : STORE_HISTORY;
+    if (n > max) n = max;
+    for (size_t i = 0; i < n; i++)   /* newest first */
+        out[i] = e->history[(e->loads - 1 - i) % STORE_HISTORY];
     pthread_mutex_unlock(&s->lock);
     return n;
 }

@@ -186,7 +186,7 @@ static void *run(void *arg) {
         int32_t parts[MAX_PARTITIONS];
         int nparts = d->engine ? engine_partitions(d->engine, parts, MAX_PARTITIONS) : 0;
         int changed = nparts != d->nsent_parts ||
-                      memcmp(parts, d->sent_parts, (size_t)nparts * sizeof *parts);
+                      memcmp(parts, d->sent_parts, (size_t)nparts * sizeof *parts) != 0;
         if (now >= next_beat || changed) {
             beat(d, parts, nparts);
             memcpy(d->sent_parts, parts, (size_t)nparts * sizeof *parts);
@@ -287,7 +287,7 @@ static int cmp_id(const void *a, const void *b) {
 }
 
 json_t *discovery_instances(discovery *d, const char *store_name) {
-    json_t *copies[MAX_INSTANCES];
+    json_t *copies[MAX_INSTANCES] = {NULL};
     int n = 0;
     pthread_mutex_lock(&d->lock);
     for (int i = 0; i < d->ninstances; i++)
@@ -297,7 +297,7 @@ json_t *discovery_instances(discovery *d, const char *store_name) {
     for (int i = 0; i < n; i++)
         if (!json_is_string(json_object_get(copies[i], "id")))
             json_object_set_new(copies[i], "id", json_string(""));
-    qsort(copies, (size_t)n, sizeof *copies, cmp_id);
+    qsort(copies, (size_t)n, sizeof(json_t *), cmp_id);
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) json_array_append_new(arr, copies[i]);
     return arr;

@@ -110,8 +110,8 @@ int http_client_send(http_client *c, const char *method, const char *path,
         curl_easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
     }
     struct curl_slist *headers = NULL;
-    char type[256];
     if (body) {
+        char type[256];   /* curl_slist_append copies it */
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
         snprintf(type, sizeof type, "Content-Type: %s", content_type);

@@ -204,7 +204,7 @@ static int ensure_schema(influx_writer *w, bool *no_answer, ms_error *err) {
     const char *duration;
     bool is_default;
     if (find_policy(r, &duration, &is_default) == 0) {
-        if (strcmp(duration, POLICY_DURATION) || !is_default)
+        if (strcmp(duration, POLICY_DURATION) != 0 || !is_default)
             log_warn("influx", "retention policy '" POLICY "' on '" DATABASE
                                "' exists with duration %s%s; left as it is "
                                "(drop it to have the seed's 1 day, default)",

@@ -61,7 +61,7 @@ int tf_graph_index(tf_graph *g, const Tensorflow__GraphDef *def,
                             def->n_node, TF_MAX_NODES);
     g->n = (int)def->n_node;
     g->by_name = malloc(((size_t)g->n + 1) * sizeof *g->by_name);
-    g->inputs = calloc((size_t)g->n + 1, sizeof *g->inputs);
+    g->inputs = calloc((size_t)g->n + 1, sizeof(tf_edge *));
     g->ninputs = calloc((size_t)g->n + 1, sizeof *g->ninputs);
     g->consumers = calloc((size_t)g->n + 1, sizeof *g->consumers);
     if (!g->by_name || !g->inputs || !g->ninputs || !g->consumers) {

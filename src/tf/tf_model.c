@@ -50,13 +50,14 @@ static int tf_score(const model *m, const double *x, void *scratch,
     const tf_model *t = (const tf_model *)m;
     const tf_plan *p = t->plan;
     if (t->nin) {
-        float *in = (float *)((char *)scratch + p->values[p->input].offset);
+        unsigned char *in = (unsigned char *)scratch + p->values[p->input].offset;
         for (size_t i = 0; i < t->nin; i++) {
             double v = x[t->slots[i]];
             if (isnan(v))
                 return ms_error_set(err, "TensorFlow: no prediction (input "
                                          "value %zu is missing)", i);
-            in[i] = (float)v;
+            float f = (float)v;   /* the input is a float tensor */
+            memcpy(in + i * sizeof f, &f, sizeof f);
         }
     }
     tf_plan_run(p, scratch);

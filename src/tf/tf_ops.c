@@ -7,9 +7,9 @@
 const tf_op *tf_op_find(const char *name) {
     static const tf_op *const tables[] = {tf_ops_shape, tf_ops_elementwise,
                                           tf_ops_matrix, tf_ops_reduce,
-                                          tf_ops_slice};
-    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
-        for (const tf_op *op = tables[t]; op->name; op++)
+                                          tf_ops_slice, NULL};
+    for (const tf_op *const *t = tables; *t; t++)
+        for (const tf_op *op = *t; op->name; op++)
             if (strcmp(op->name, name) == 0) return op;
     return NULL;
 }

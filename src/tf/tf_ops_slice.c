@@ -7,6 +7,7 @@
  * walked in row-major order; shrunk dims and new axes have length 1 and so
  * do not change that order, only the output's shape.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "tf/tf_internal.h"
@@ -49,7 +50,7 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi) {
 
 /* One spec entry on input dim d: begin, end, step into the copy. */
 static int slice_dim(tf_build *b, int64_t dim, int64_t bgn, int64_t end,
-                     int64_t step, int bmask, int emask, int shrink,
+                     int64_t step, bool bmask, bool emask, bool shrink,
                      int64_t *out_begin, int64_t *out_len) {
     if (step == 0) return ms_error_set(b->err, "a stride is 0");
     if (shrink) {
@@ -91,8 +92,11 @@ static int prepare_strided_slice(tf_build *b) {
     int spec_dims = 0;   /* input dims the entries name, ellipsis aside */
     for (int i = 0; i < nb; i++)
         if (!(m_new >> i & 1) && !(m_ell >> i & 1)) spec_dims++;
-    int64_t begin[TF_MAX_RANK], step[TF_MAX_RANK], len[TF_MAX_RANK],
-        dims[TF_MAX_RANK];
+    /* Zeroed: strided() reads all s->rank input dims. The loop fills every
+     * one (the pass at i == nb covers the rest), but should a dim be left
+     * unset it must be an empty copy, never stack garbage. */
+    int64_t begin[TF_MAX_RANK] = {0}, step[TF_MAX_RANK] = {0},
+            len[TF_MAX_RANK] = {0}, dims[TF_MAX_RANK];
     int d = 0, rank = 0, seen_ell = 0;
     for (int i = 0; i <= nb; i++) {
         /* Past the last entry: an implicit ellipsis covers the rest. */
@@ -115,7 +119,7 @@ static int prepare_strided_slice(tf_build *b) {
         if (d >= s->rank)
             return ms_error_set(b->err, "the slice names more dims than the "
                                         "input's %d", s->rank);
-        int shrink = m_shrink >> i & 1;
+        bool shrink = m_shrink >> i & 1;
         if (slice_dim(b, s->dim[d], bg[i], en[i], sd[i], m_begin >> i & 1,
                       m_end >> i & 1, shrink, &begin[d], &len[d]) < 0)
             return -1;

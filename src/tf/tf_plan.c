@@ -220,10 +220,11 @@ static int prepare_const(tf_build *b) {
 }
 
 static int prepare_variable(tf_build *b, const tf_plan_spec *spec) {
-    char buf[512];
-    const char *name = b->def->name;
-    if (strcmp(b->def->op, "VarHandleOp") == 0)
-        name = tf_attr_str(b->def, "shared_name", name, buf, sizeof buf);
+    char buf[512];   /* name may point into it until the end */
+    const char *name =
+        strcmp(b->def->op, "VarHandleOp") == 0
+            ? tf_attr_str(b->def, "shared_name", b->def->name, buf, sizeof buf)
+            : b->def->name;
     if (!spec->variable)
         return ms_error_set(b->err, "variable '%s' has no value in a frozen "
                                     "graph (freeze it, or serve it as a "
@@ -244,10 +245,14 @@ static int prepare_node(tf_plan *p, const tf_graph *g, const tf_op *op,
     tf_step *st = &p->steps[p->nsteps];
     memset(st, 0, sizeof *st);
     int nin = is_input ? 0 : g->ninputs[node];
-    int nout = op_outputs(op, g, node);
+    /* The input has one value, as build() counted it, whatever its op. */
+    int nout = is_input ? 1 : op_outputs(op, g, node);
     if (nin > TF_MAX_INPUTS || nout > TF_MAX_OUTPUTS)
         return ms_error_set(err, "%d inputs or %d outputs are more than "
                                  "supported", nin, nout);
+    /* Every node planned is read (the output, or an input of one), and
+     * every prepare below writes out[0]. */
+    if (nout < 1) return ms_error_set(err, "has no outputs to read");
     if (!is_input && op->nin >= 0 && nin != op->nin)
         return ms_error_set(err, "has %d data inputs, expected %d", nin,
                             op->nin);
@@ -420,7 +425,8 @@ static int build(tf_plan *p, const tf_graph *g, const tf_plan_spec *spec,
     }
     char *stop = calloc((size_t)g->n + 1, 1);
     int *order = NULL, norder = 0, rc = -1;
-    int *base = malloc(((size_t)g->n + 1) * sizeof *base);
+    /* Zeroed: only the nodes of order get a base below. */
+    int *base = calloc((size_t)g->n + 1, sizeof *base);
     if (!stop || !base) {
         ms_error_set(err, "out of memory planning the graph");
         goto done;

@@ -26,11 +26,17 @@ static void flush_node(tf_writer *w) {
     w->in_node = 0;
 }
 
-void tf_writer_node(tf_writer *w, const char *name, const char *op, ...) {
+/* A node without inputs; the nodes made here use it rather than a variadic
+ * call whose NULL sentinel would have to be a pointer. */
+static void begin_node(tf_writer *w, const char *name, const char *op) {
     flush_node(w);
     w->in_node = 1;
     tf_put_str(&w->node, 1, name);                 /* NodeDef.name */
     tf_put_str(&w->node, 2, op);                   /* NodeDef.op */
+}
+
+void tf_writer_node(tf_writer *w, const char *name, const char *op, ...) {
+    begin_node(w, name, op);
     va_list ap;
     va_start(ap, op);
     for (const char *in; (in = va_arg(ap, const char *));)
@@ -119,14 +125,14 @@ void tf_writer_attr_tensor(tf_writer *w, const char *key, int dtype,
 
 void tf_writer_const(tf_writer *w, const char *name, int dtype,
                      const int64_t *dims, int rank, const void *data) {
-    tf_writer_node(w, name, "Const", NULL);
+    begin_node(w, name, "Const");
     tf_writer_attr_type(w, "dtype", dtype);
     tf_writer_attr_tensor(w, "value", dtype, dims, rank, data);
 }
 
 void tf_writer_placeholder(tf_writer *w, const char *name,
                            const int64_t *dims, int rank) {
-    tf_writer_node(w, name, "Placeholder", NULL);
+    begin_node(w, name, "Placeholder");
     tf_writer_attr_type(w, "dtype", 1);
     tf_writer_attr_shape(w, "shape", dims, rank);
 }

@@ -81,11 +81,11 @@ static int malformed(size_t len, ms_error *err) {
 }
 
 int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err) {
+    if (!buf) return malformed(len, err);
     const uint8_t *p = buf, *end = p + len;
     double features[11] = {0};  /* proto3: an absent double is 0 */
     const uint8_t *type = NULL;
     uint64_t type_len = 0;
-    if (!buf) return malformed(len, err);
     while (p < end) {
         uint64_t tag;
         if (read_varint(&p, end, 5, &tag)) return malformed(len, err);
@@ -96,7 +96,7 @@ int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err) {
         if (field == 0)
             return ms_error_set(err, "data message of %zu bytes has a field "
                                      "number 0: not a WineRecord", len);
-        if (field >= 1 && field <= 11) {
+        if (field <= 11) {   /* 1..11: field 0 was refused above */
             if (wire_type != WIRE_FIXED64 || end - p < 8) return malformed(len, err);
             features[field - 1] = read_double(p);
             p += 8;

@@ -31,13 +31,31 @@ _procs = []
 _tmpdirs = []
 KEEP = os.environ.get("MS_KEEP_LOGS")
 
+# A command put before every modelserver (not the broker-only mode),
+# publisher and modelscore the harness starts, such as "valgrind
+# --error-exitcode=99 --leak-check=full" (scripts/valgrind.sh). Under it
+# everything takes many times longer, so the harness's waits are scaled by
+# MS_TIMEOUT_SCALE (default 10 with a wrapper, else 1).
+WRAPPER = shlex.split(os.environ.get("MS_WRAPPER", ""))
+TIMEOUT_SCALE = float(os.environ.get("MS_TIMEOUT_SCALE", 10 if WRAPPER else 1))
+_WRAPPED = ("modelserver", "publisher", "modelscore")
+
+
+def wrapped(args):
+    """args with WRAPPER before it when it runs one of our programs."""
+    prog = os.path.basename(args[0]) if args else ""
+    if (not WRAPPER or os.path.dirname(args[0]) != BUILD or prog not in _WRAPPED
+            or args[1:2] == ["broker"]):
+        return list(args)
+    return [*WRAPPER, *args]
+
 
 def _cleanup():
     # Newest first: servers stop before the broker they talk to.
     for p in reversed(_procs):
         if p.poll() is None:
             p.terminate()
-    deadline = time.time() + 10
+    deadline = time.time() + 10 * TIMEOUT_SCALE
     for p in _procs:
         try:
             p.wait(max(0.1, deadline - time.time()))
@@ -93,7 +111,7 @@ def start(args, name, env=None, stdin=None, preexec_fn=None, log_through_pipe=Fa
     out = open(path, "w")
     full_env = dict(os.environ)
     full_env.update(env or {})
-    p = subprocess.Popen(args, stdout=subprocess.PIPE if log_through_pipe else out,
+    p = subprocess.Popen(wrapped(args), stdout=subprocess.PIPE if log_through_pipe else out,
                          stderr=subprocess.STDOUT, env=full_env, stdin=stdin,
                          preexec_fn=preexec_fn)
     if log_through_pipe:
@@ -115,10 +133,11 @@ def read_log(p):
 def stop(p, timeout=15):
     """SIGTERM and wait; returns the exit code."""
     p.terminate()
-    return p.wait(timeout)
+    return p.wait(timeout * TIMEOUT_SCALE)
 
 
 def wait_for(what, fn, timeout=30, interval=0.1):
+    timeout *= TIMEOUT_SCALE
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
@@ -153,20 +172,13 @@ def broker_command(broker, line):
     log(f"broker: {line}")
 
 
-# A command prefixed to every server start_server() runs, such as
-# "valgrind --error-exitcode=1 --leak-check=full" (scripts/valgrind.sh).
-SERVER_WRAPPER = shlex.split(os.environ.get("MS_SERVER_WRAPPER", ""))
-
-
 def start_server(bootstrap, *extra, name="server", **how):
     """A server on the broker at bootstrap; how: start()'s keywords."""
     port = free_port()
-    p = start([*SERVER_WRAPPER, f"{BUILD}/modelserver", "--brokers", bootstrap,
+    p = start([f"{BUILD}/modelserver", "--brokers", bootstrap,
                "--port", str(port), *extra], name, **how)
     p.port = port
-    # Under a wrapper (valgrind) the start takes many times longer.
-    wait_for("server HTTP", lambda: http_get(port, "/stats", quiet=True),
-             timeout=120 if SERVER_WRAPPER else 30)
+    wait_for("server HTTP", lambda: http_get(port, "/stats", quiet=True))
     return p
 
 
@@ -193,7 +205,7 @@ def metrics(port):
 
 
 def publisher(bootstrap, *args):
-    return [f"{BUILD}/publisher", "--brokers", bootstrap, "--progress", "1s", *args]
+    return wrapped([f"{BUILD}/publisher", "--brokers", bootstrap, "--progress", "1s", *args])
 
 
 # The seed's InfluxDB and Grafana variables, which deployments set for the
@@ -206,6 +218,22 @@ def program_env_names(program):
     r = subprocess.run([f"{BUILD}/{program}", "--help"], capture_output=True, text=True)
     check(r.returncode == 0, f"{program} --help")
     return set(re.findall(r"env\s+([A-Z][A-Z0-9_]+)", r.stdout.replace("\x1f", " ")))
+
+
+def bench_parser(doc):
+    """The command line of a benchmark in bench/: doc as its --help,
+    --build and --engine."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0], epilog=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=BUILD, help="build directory (default: %(default)s)")
+    ap.add_argument("--engine", default="stage", choices=("stage", "store"))
+    return ap
+
+
+def bench(name, value, unit):
+    """One figure, as `make bench` prints them."""
+    print(f"bench {name} {value} {unit}", flush=True)
 
 
 def demo_data():
