@@ -129,8 +129,11 @@ static int make_producer(engine *e, ms_error *err) {
     size_t value_len = sizeof value;
     long queue_len = PRODUCER_QUEUE_MAX;
     if (rd_kafka_conf_get(conf, "queue.buffering.max.messages", value,
-                          &value_len) == RD_KAFKA_CONF_OK)
-        queue_len = atol(value);
+                          &value_len) == RD_KAFKA_CONF_OK) {
+        char *end;
+        long parsed = strtol(value, &end, 10);
+        if (end != value && parsed > 0) queue_len = parsed; /* librdkafka checked it */
+    }
     size_t reserve = (size_t)SCORER_BATCH * (size_t)(e->cfg.threads + 2);
     e->producer_queue_room = (size_t)queue_len > 2 * reserve
                                  ? (size_t)queue_len - reserve
