@@ -7,8 +7,11 @@
  * TensorFlow graph (*.pb, tf.<file>) or a SavedModel directory
  * (tf.<parent directory>, as in saved_wine/1).
  *
- * For each model: the median load time over 5 loads, and the median over 21
- * passes of the mean ns per record over every CSV row. As a baseline measured
+ * For each model: the median load time over 5 loads, the median over 21
+ * passes of the mean ns per record over every CSV row, and records/s with
+ * one thread per core all scoring with the one model (as the store engine's
+ * workers do), best of 3 runs of ALL_CORES_PASSES passes each, with its
+ * ratio to the single thread's records/s (the scaling). As a baseline measured
  * in the same run, the same loop computes an 11-term dot product per record;
  * the ratio to it is the figure to compare across machines, which differ
  * more in raw speed than in ratios.
@@ -16,10 +19,12 @@
  * Prints `bench <name> <value> <unit>` lines.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/model.h"
 #include "core/stats.h"
@@ -30,6 +35,8 @@
 #define PASSES 21
 #define LOADS 5
 #define FEATURES 11
+#define ALL_CORES_PASSES 20
+#define MAX_THREADS 256
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -115,8 +122,57 @@ static model_type name_model(const char *path, int is_dir, char *name,
     return type;
 }
 
+/* One thread of the all-cores run: its own buffers, the shared model. */
+typedef struct scoring_thread {
+    pthread_t thread;
+    const model *m;
+    const double *rows;
+    size_t n;
+    size_t failures;
+} scoring_thread;
+
+static void *score_passes(void *arg) {
+    scoring_thread *t = arg;
+    void *scratch = malloc(t->m->scratch_size ? t->m->scratch_size : 1);
+    double *probs = calloc(t->m->nclasses ? t->m->nclasses : 1, sizeof *probs);
+    double acc = 0;
+    ms_error err;
+    for (int p = 0; scratch && probs && p < ALL_CORES_PASSES; p++)
+        for (size_t i = 0; i < t->n; i++) {
+            model_output out = {.probabilities = probs};
+            if (model_score(t->m, t->rows + i * FEATURES, scratch, &out, &err))
+                t->failures++;
+            acc += out.value;
+        }
+    sink = acc;
+    free(scratch);
+    free(probs);
+    return NULL;
+}
+
+/* Records/s of nthreads threads scoring at once, best of 3 runs. */
+static double all_cores_rate(const model *m, const double *rows, size_t n,
+                             int nthreads) {
+    double best = 0;
+    for (int run = 0; run < 3; run++) {
+        scoring_thread t[MAX_THREADS];
+        int started = 0;
+        int64_t t0 = clock_mono_ns();
+        for (; started < nthreads; started++) {
+            t[started] = (scoring_thread){.m = m, .rows = rows, .n = n};
+            if (pthread_create(&t[started].thread, NULL, score_passes, &t[started]))
+                break;
+        }
+        for (int i = 0; i < started; i++) pthread_join(t[i].thread, NULL);
+        double rate = (double)started * ALL_CORES_PASSES * (double)n /
+                      ((double)(clock_mono_ns() - t0) / 1e9);
+        if (rate > best) best = rate;
+    }
+    return best;
+}
+
 static int bench_model(const char *path, const double *rows, size_t n,
-                       double baseline_ns) {
+                       double baseline_ns, int nthreads) {
     uint8_t *doc = NULL;
     size_t len = 0;
     ms_error err;
@@ -165,6 +221,9 @@ static int bench_model(const char *path, const double *rows, size_t n,
     printf("bench %s.load_ms %.3f ms\n", name, median(loads, LOADS));
     printf("bench %s.score_ns %.1f ns\n", name, score_ns);
     printf("bench %s.ratio_to_dot11 %.2f x\n", name, score_ns / baseline_ns);
+    double rate = all_cores_rate(m, rows, n, nthreads);
+    printf("bench %s.all_cores.records_per_s %.0f records/s\n", name, rate);
+    printf("bench %s.all_cores.scaling %.2f x\n", name, rate * score_ns / 1e9);
     if (failures) printf("# %s: %zu scoring failures\n", name, failures);
     model_free(m);
     free(scratch);
@@ -179,7 +238,8 @@ int main(int argc, char **argv) {
                 "MODEL: a .pmml file, a frozen TensorFlow graph (.pb) or a "
                 "SavedModel directory.\n"
                 "Median load time and ns/record of each model over every CSV "
-                "row, and the ratio to an 11-term dot product per record.\n");
+                "row, the ratio to an 11-term dot product per record, and\n"
+                "records/s with one scoring thread per core.\n");
         return argc < 3 ? 2 : 0;
     }
     formats_register_all();
@@ -190,12 +250,14 @@ int main(int argc, char **argv) {
         free(rows);
         return 1;
     }
-    printf("# bench_score over %zu rows of %s, %d passes, single thread\n", n,
-           argv[1], PASSES);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int nthreads = cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : (int)cores;
+    printf("# bench_score over %zu rows of %s, %d passes single-threaded, "
+           "then %d threads\n", n, argv[1], PASSES, nthreads);
     double baseline = dot11_ns(rows, n);
     printf("bench baseline.dot11.score_ns %.2f ns\n", baseline);
     int rc = 0;
-    for (int i = 2; i < argc; i++) rc |= bench_model(argv[i], rows, n, baseline);
+    for (int i = 2; i < argc; i++) rc |= bench_model(argv[i], rows, n, baseline, nthreads);
     free(rows);
     return rc ? 1 : 0;
 }

@@ -6,10 +6,23 @@ const int64_t latency_bound_ns[LATENCY_BOUNDS] = {
     50000,   100000,  250000,   1000000,  10000000,  100000000,
 };
 
-void latency_histogram_add(latency_histogram *h, int64_t ns) {
+size_t latency_bucket(int64_t ns) {
     size_t i = 0;
     while (i < LATENCY_BOUNDS && ns > latency_bound_ns[i]) i++;
-    atomic_fetch_add_explicit(&h->counts[i], 1, memory_order_relaxed);
+    return i;
+}
+
+void latency_histogram_add(latency_histogram *h, int64_t ns) {
+    atomic_fetch_add_explicit(&h->counts[latency_bucket(ns)], 1,
+                              memory_order_relaxed);
+}
+
+void latency_histogram_add_counts(latency_histogram *h,
+                                  const uint64_t counts[LATENCY_BUCKETS]) {
+    for (size_t i = 0; i < LATENCY_BUCKETS; i++)
+        if (counts[i])
+            atomic_fetch_add_explicit(&h->counts[i], counts[i],
+                                      memory_order_relaxed);
 }
 
 void latency_histogram_read(const latency_histogram *h,

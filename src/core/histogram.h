@@ -1,6 +1,7 @@
 /*
  * histogram.h - a latency histogram that scoring threads fill without a
- * lock: one relaxed atomic increment of a fixed bucket per record. Buckets
+ * lock: relaxed atomic increments of fixed buckets (per record, or per
+ * batch of counts a thread gathered). Buckets
  * are spaced for scoring times (a quarter microsecond to a tenth of a
  * second); readers copy the counts and compute Prometheus buckets or
  * percentiles from the copy.
@@ -23,8 +24,16 @@ typedef struct latency_histogram {
     atomic_uint_fast64_t counts[LATENCY_BUCKETS];
 } latency_histogram;
 
-/* Counts one duration in the first bucket whose bound is >= ns. */
+/* The first bucket whose bound is >= ns. */
+size_t latency_bucket(int64_t ns);
+
+/* Counts one duration in its bucket. */
 void latency_histogram_add(latency_histogram *h, int64_t ns);
+
+/* Adds per-bucket counts gathered elsewhere (one atomic per non-empty
+ * bucket). */
+void latency_histogram_add_counts(latency_histogram *h,
+                                  const uint64_t counts[LATENCY_BUCKETS]);
 
 /* Copies the per-bucket (not cumulative) counts. */
 void latency_histogram_read(const latency_histogram *h,

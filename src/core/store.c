@@ -96,20 +96,43 @@ void served_model_failed(served_model *sm) {
     atomic_fetch_add_explicit(&sm->type->failed, 1, memory_order_relaxed);
 }
 
-void served_model_scored(served_model *sm, int64_t ns) {
-    atomic_fetch_add_explicit(&sm->usage, 1, memory_order_relaxed);
-    latency_histogram_add(&sm->latency, ns);
-    atomic_fetch_add_explicit(&sm->total_ns, ns, memory_order_relaxed);
+void served_tally_add(served_tally *t, served_model *sm, int64_t ns) {
+    if (t->sm != sm) {
+        served_tally_flush(t);
+        t->sm = sm;
+        t->min_ns = INT64_MAX;
+        t->max_ns = INT64_MIN;
+    }
+    t->scored++;
+    t->total_ns += ns;
+    if (ns < t->min_ns) t->min_ns = ns;
+    if (ns > t->max_ns) t->max_ns = ns;
+    t->buckets[latency_bucket(ns)]++;
+}
+
+void served_tally_flush(served_tally *t) {
+    served_model *sm = t->sm;
+    if (!sm) return;
+    atomic_fetch_add_explicit(&sm->usage, t->scored, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sm->total_ns, t->total_ns, memory_order_relaxed);
+    latency_histogram_add_counts(&sm->latency, t->buckets);
     int_fast64_t seen = atomic_load_explicit(&sm->min_ns, memory_order_relaxed);
-    while (ns < seen && !atomic_compare_exchange_weak_explicit(
-                            &sm->min_ns, &seen, ns, memory_order_relaxed,
-                            memory_order_relaxed)) {
+    while (t->min_ns < seen && !atomic_compare_exchange_weak_explicit(
+                                   &sm->min_ns, &seen, t->min_ns,
+                                   memory_order_relaxed, memory_order_relaxed)) {
     }
     seen = atomic_load_explicit(&sm->max_ns, memory_order_relaxed);
-    while (ns > seen && !atomic_compare_exchange_weak_explicit(
-                            &sm->max_ns, &seen, ns, memory_order_relaxed,
-                            memory_order_relaxed)) {
+    while (t->max_ns > seen && !atomic_compare_exchange_weak_explicit(
+                                   &sm->max_ns, &seen, t->max_ns,
+                                   memory_order_relaxed, memory_order_relaxed)) {
     }
+    memset(t, 0, sizeof *t);
+}
+
+void served_model_scored(served_model *sm, int64_t ns) {
+    served_tally t = {0};
+    served_tally_add(&t, sm, ns);
+    served_tally_flush(&t);
 }
 
 int store_swap(store *s, const char *data_type, model *m,

@@ -105,6 +105,25 @@ served_model *store_current(store *s, const char *data_type);
 /* Adds one scored record to a model's statistics and histogram (lock-free). */
 void served_model_scored(served_model *sm, int64_t duration_ns);
 
+/* Statistics of the records one thread scored with one model, kept in the
+ * thread and added to the model's atomics once per batch: scoring threads
+ * that each incremented the same counters for every record would pass
+ * their cache lines back and forth between cores on every record. */
+typedef struct served_tally {
+    served_model *sm;        /* whose counts these are; NULL when empty */
+    uint64_t scored;
+    int64_t total_ns, min_ns, max_ns;
+    uint64_t buckets[LATENCY_BUCKETS];
+} served_tally;
+
+/* Counts a record sm scored in duration_ns; first flushes counts that
+ * belong to another model. */
+void served_tally_add(served_tally *t, served_model *sm, int64_t duration_ns);
+
+/* Adds the counts to their model and empties t. Call it before leaving the
+ * read-side section that found the model. */
+void served_tally_flush(served_tally *t);
+
 /* Counts a record the model could not score (lock-free). */
 void served_model_failed(served_model *sm);
 

@@ -112,7 +112,10 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
 
 static int make_producer(engine *e, ms_error *err) {
     rd_kafka_conf_t *conf = kafka_conf_new(e->cfg.brokers, e->cfg.client_id);
-    if (kafka_conf_set(conf, "linger.ms", "5", err) ||
+    char queue_max[16];
+    snprintf(queue_max, sizeof queue_max, "%d", PRODUCER_QUEUE_MAX);
+    if (kafka_conf_tune(conf, "linger.ms", "5", err) ||
+        kafka_conf_tune(conf, "queue.buffering.max.messages", queue_max, err) ||
         kafka_conf_set(conf, "statistics.interval.ms", "1000", err) ||
         kafka_conf_set(conf, "enable.idempotence", "true", err) ||
         (exactly_once(e) &&
@@ -120,6 +123,21 @@ static int make_producer(engine *e, ms_error *err) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }
+    /* The queue's size as it is (the user may have set it): scorers wait
+     * below it, keeping room for a batch from each. */
+    char value[32];
+    size_t value_len = sizeof value;
+    long queue_len = PRODUCER_QUEUE_MAX;
+    if (rd_kafka_conf_get(conf, "queue.buffering.max.messages", value,
+                          &value_len) == RD_KAFKA_CONF_OK) {
+        char *end;
+        long parsed = strtol(value, &end, 10);
+        if (end != value && parsed > 0) queue_len = parsed; /* librdkafka checked it */
+    }
+    size_t reserve = (size_t)SCORER_BATCH * (size_t)(e->cfg.threads + 2);
+    e->producer_queue_room = (size_t)queue_len > 2 * reserve
+                                 ? (size_t)queue_len - reserve
+                                 : (size_t)queue_len / 2;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_stats_cb(conf, on_stats);
     rd_kafka_conf_set_opaque(conf, e);
@@ -128,10 +146,15 @@ static int make_producer(engine *e, ms_error *err) {
      * the lookup holds every result back for about a second, while the
      * local queue fills and scoring stalls behind it. */
     const char *results = e->cfg.results_topic;
+    if (!results || !results[0]) return 0;
     ms_error why;
-    if (results && results[0] &&
-        kafka_topic_partitions(e->producer, results, 5000, &why) < 0)
+    if (kafka_topic_partitions(e->producer, results, 5000, &why) < 0)
         log_warn("engine", "%s; results wait until it is", why.msg);
+    /* One handle for every result: producing by name would look the topic
+     * up for each. */
+    if (!(e->results_rkt = rd_kafka_topic_new(e->producer, results, NULL)))
+        return ms_error_set(err, "cannot use results topic '%s': %s", results,
+                            rd_kafka_err2str(rd_kafka_last_error()));
     return 0;
 }
 
@@ -218,13 +241,13 @@ static int make_data_consumer(engine *e, ms_error *err) {
          * scoring for about half a second every 100,000 records (seen in
          * bench_e2e). Bound the queue by size (queued.max.messages.kbytes,
          * 64 MB) instead. */
-        kafka_conf_set(conf, "queued.min.messages", "1000000", err) ||
+        kafka_conf_tune(conf, "queued.min.messages", "1000000", err) ||
         /* A broker may hold a fetch at the end of a partition this long
          * even when records arrive meanwhile (the embedded one does): the
          * default 500 ms put up to half a second on every record's
          * latency. Kafka answers as soon as data comes, so a lower value
          * only costs it a few more empty fetches when idle. */
-        kafka_conf_set(conf, "fetch.wait.max.ms", "20", err) ||
+        kafka_conf_tune(conf, "fetch.wait.max.ms", "20", err) ||
         /* Exactly-once chains: read only committed records upstream. */
         (exactly_once(e) &&
          kafka_conf_set(conf, "isolation.level", "read_committed", err))) {
@@ -504,6 +527,7 @@ void engine_free(engine *e) {
     if (e->data_rk) kafka_consumer_destroy(e->data_rk);
     if (e->models_rk) kafka_consumer_destroy(e->models_rk);
     checkpoint_free(e->checkpoint);
+    if (e->results_rkt) rd_kafka_topic_destroy(e->results_rkt);
     if (e->producer) rd_kafka_destroy(e->producer);
     broker_watch_free(e->watch);
     offsets_free(e->offsets);

@@ -23,6 +23,17 @@
 /* Largest encoded ServingResult. */
 #define RESULT_MAX_BYTES 65536
 
+/* Results a scorer gathers before handing them to librdkafka in one call
+ * (one lock of the producer's queue per batch instead of per result), and
+ * the bytes they may take: room for two of the largest results. */
+#define SCORER_BATCH 64
+#define SCORER_ARENA_BYTES (2 * RESULT_MAX_BYTES)
+
+/* The producer's local queue (queue.buffering.max.messages) unless the
+ * user sets it. Scorers wait for room before queueing a batch, so a full
+ * queue does not split one. */
+#define PRODUCER_QUEUE_MAX 100000
+
 typedef struct worker worker;
 
 struct engine {
@@ -32,6 +43,8 @@ struct engine {
     rd_kafka_t *data_rk;
     rd_kafka_t *models_rk;
     rd_kafka_t *producer;
+    rd_kafka_topic_t *results_rkt;  /* NULL when results are not published */
+    size_t producer_queue_room;     /* scorers queue a batch below this */
     int models_partitions;
     int64_t *models_start;        /* per partition: first offset read; -1 = beginning */
     offset_tracker *offsets;
@@ -73,13 +86,29 @@ typedef struct scorer {
     size_t probs_cap;
     ratelimit reject_log;
     int64_t last_sample_ns;     /* last prediction put in the recent ring */
-    uint8_t result_buf[RESULT_MAX_BYTES];
+    /* A batch is one RCU read-side section, from its first record to
+     * scorer_flush(), and its counts reach the shared counters then, once:
+     * per record, two threads would pass those cache lines back and forth. */
+    int reading;                /* inside store_read_lock() */
+    served_tally tally;
+    uint64_t received, scored;
+    /* results encoded but not yet queued: pending[i].payload points into
+     * arena, pending[i].key into the record's message */
+    rd_kafka_message_t pending[SCORER_BATCH];
+    size_t npending, arena_used;
+    int64_t batch_epoch_ms;     /* the pending results' timestamp */
+    uint8_t arena[SCORER_ARENA_BYTES];
 } scorer;
 
 void scorer_init(scorer *s, engine *e);
 void scorer_free(scorer *s);
-/* Handles one message of the data topic (or a consumer error). */
+/* Handles one message of the data topic (or a consumer error). Its result
+ * may wait in the scorer until scorer_flush(): msg must stay alive (not be
+ * destroyed) until then. */
 void scorer_handle(scorer *s, const rd_kafka_message_t *msg);
+/* Queues the results gathered so far with the producer. Call after each
+ * batch of records, before destroying their messages. */
+void scorer_flush(scorer *s);
 
 /* Applies one message of the models topic to the store. */
 void engine_handle_model_message(engine *e, const rd_kafka_message_t *msg);

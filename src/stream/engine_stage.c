@@ -13,9 +13,6 @@
 #include "stream/engine_internal.h"
 #include "telemetry/log.h"
 
-/* Records handled between two looks at the models queue. */
-#define RECORDS_PER_BATCH 64
-
 /* Asks librdkafka to write a byte to a pipe when a queue turns non-empty. */
 static int watch_queue(rd_kafka_t *rk, int fds[2]) {
     if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
@@ -60,13 +57,13 @@ int engine_run_stage(engine *e, const volatile sig_atomic_t *stop) {
             rd_kafka_message_destroy(msg);
             busy = 1;
         }
-        for (int i = 0; i < RECORDS_PER_BATCH &&
-                        (msg = rd_kafka_consumer_poll(e->data_rk, 0));
-             i++) {
-            scorer_handle(&sc, msg);
-            rd_kafka_message_destroy(msg);
-            busy = 1;
-        }
+        rd_kafka_message_t *batch[SCORER_BATCH];
+        int n = 0;
+        while (n < SCORER_BATCH && (batch[n] = rd_kafka_consumer_poll(e->data_rk, 0)))
+            scorer_handle(&sc, batch[n++]);
+        scorer_flush(&sc);
+        for (int i = 0; i < n; i++) rd_kafka_message_destroy(batch[i]);
+        if (n) busy = 1;
         engine_tick(e);
         if (!busy) {
             struct pollfd fds[2] = {{.fd = data_pipe[0], .events = POLLIN},

@@ -14,13 +14,18 @@
  * record in hand and waits), so the revoked partitions' work is complete
  * before their offsets are committed and they are given up.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "stream/engine_internal.h"
 #include "telemetry/log.h"
 
-/* Records a worker takes from its queue at a time. */
-#define WORKER_BATCH 64
+/* Nice value of the model thread (0 normal, 19 lowest). */
+#define MODEL_THREAD_NICE 10
 
 struct worker {
     engine *engine;
@@ -76,6 +81,9 @@ static int wait_while_paused(engine *e) {
 static void *worker_main(void *arg) {
     worker *w = arg;
     engine *e = w->engine;
+    char name[16];
+    snprintf(name, sizeof name, "ms-score-%d", w->index);
+    pthread_setname_np(pthread_self(), name); /* as top -H and perf show it */
     store_thread_online();
     scorer *sc = malloc(sizeof *sc);
     if (!sc) {
@@ -88,16 +96,15 @@ static void *worker_main(void *arg) {
      * than per record. A worker waits for one record, then takes whatever
      * else is already queued (consume_batch_queue would wait for a full
      * batch, holding a slow stream's records back for its whole timeout). */
-    rd_kafka_message_t *batch[WORKER_BATCH];
+    rd_kafka_message_t *batch[SCORER_BATCH];
     while (wait_while_paused(e)) {
         if (!(batch[0] = rd_kafka_consume_queue(w->queue, 100))) continue;
         ssize_t n = 1 + rd_kafka_consume_batch_queue(w->queue, 0, batch + 1,
-                                                     WORKER_BATCH - 1);
+                                                     SCORER_BATCH - 1);
         if (n < 1) n = 1; /* the batch call failed: score the one we have */
-        for (ssize_t i = 0; i < n; i++) {
-            scorer_handle(sc, batch[i]);
-            rd_kafka_message_destroy(batch[i]);
-        }
+        for (ssize_t i = 0; i < n; i++) scorer_handle(sc, batch[i]);
+        scorer_flush(sc);
+        for (ssize_t i = 0; i < n; i++) rd_kafka_message_destroy(batch[i]);
     }
     scorer_free(sc);
     free(sc);
@@ -113,6 +120,13 @@ typedef struct model_thread {
 static void *models_main(void *arg) {
     model_thread *mt = arg;
     engine *e = mt->engine;
+    pthread_setname_np(pthread_self(), "ms-models");
+    /* Compiling a model takes milliseconds of CPU (the seed's forest about
+     * 8): at normal priority the scheduler takes a core from a scoring
+     * worker for it, mid-record. Niced, the load uses what scoring leaves.
+     * (On Linux the nice value is per thread.) */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), MODEL_THREAD_NICE) != 0)
+        log_debug("engine", "model thread keeps its priority: %s", strerror(errno));
     store_thread_online(); /* swaps wait for grace periods */
     while (!*mt->stop) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(e->models_rk, 100);
@@ -185,6 +199,7 @@ int engine_run_store(engine *e, const volatile sig_atomic_t *stop) {
         rd_kafka_message_t *msg;
         while ((msg = rd_kafka_consumer_poll(e->data_rk, 0))) {
             scorer_handle(main_scorer, msg);
+            scorer_flush(main_scorer);
             rd_kafka_message_destroy(msg);
         }
         engine_tick(e);

@@ -124,6 +124,13 @@ int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
     return ms_error_set(err, "kafka property %s=%s: %s", name, value, errstr);
 }
 
+int kafka_conf_tune(rd_kafka_conf_t *conf, const char *name, const char *value,
+                    ms_error *err) {
+    for (int i = 0; i < nproperties; i++)
+        if (strcmp(property_names[i], name) == 0) return 0;
+    return kafka_conf_set(conf, name, value, err);
+}
+
 rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
                       ms_error *err) {
     char errstr[512];

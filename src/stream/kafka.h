@@ -30,6 +30,11 @@ rd_kafka_conf_t *kafka_conf_new(const char *brokers, const char *client_id);
 int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
                    ms_error *err);
 
+/* Sets a tuning default (batching, prefetch, waits): unlike
+ * kafka_conf_set(), a value given by the user (kafka_set_properties) wins. */
+int kafka_conf_tune(rd_kafka_conf_t *conf, const char *name, const char *value,
+                    ms_error *err);
+
 /* Creates a handle (conf is consumed on success and on failure). */
 rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
                       ms_error *err);

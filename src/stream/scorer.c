@@ -96,14 +96,19 @@ static int fit_buffers(scorer *s, const model *m) {
     return 0;
 }
 
-/* Queues the result; the record is finished when the broker acknowledges
- * it (see the delivery report in engine.c). Returns 0 when queued. */
+static void queue_pending(scorer *s);
+
+/* Encodes the result into the arena and adds it to the pending batch; the
+ * record is finished when the broker acknowledges it (see the delivery
+ * report in engine.c). Returns 0 when it will be queued. */
 static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
                    const served_model *sm, const model_output *out,
                    int64_t duration_ns) {
-    engine *e = s->engine;
     const model *m = sm->model;
     int classifier = out->label_index >= 0;
+    /* The results of a batch are scored within well under a millisecond:
+     * one clock reading stamps them all. */
+    if (!s->npending) s->batch_epoch_ms = clock_epoch_ms();
     wire_result r = {
         .data_type = rec->data_type,
         .model_name = sm->info.name,
@@ -117,28 +122,94 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
         .source_topic = rd_kafka_topic_name(msg->rkt),
         .source_partition = msg->partition,
         .source_offset = msg->offset,
-        .timestamp_ms = clock_epoch_ms(),
+        .timestamp_ms = s->batch_epoch_ms,
     };
-    size_t len = wire_encode_result(&r, s->result_buf, sizeof s->result_buf);
-    if (len == 0) return -1;
-    for (;;) {
-        rd_kafka_resp_err_t perr = rd_kafka_producev(
-            e->producer, RD_KAFKA_V_TOPIC(e->cfg.results_topic),
-            RD_KAFKA_V_KEY(msg->key, msg->key_len),
-            RD_KAFKA_V_VALUE(s->result_buf, len),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE(offsets_pack(msg->partition, msg->offset)),
-            RD_KAFKA_V_END);
-        if (perr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            if (perr)
-                log_error("engine", "cannot queue result: %s",
-                          rd_kafka_err2str(perr));
-            return perr ? -1 : 0;
-        }
-        /* Back-pressure: the local queue is full; wait for deliveries (the
-         * main thread serves them) rather than drop the result. */
-        rd_kafka_poll(e->producer, 10);
+    size_t len = wire_encode_result(&r, s->arena + s->arena_used,
+                                    sizeof s->arena - s->arena_used);
+    if (len == 0 && s->npending) { /* the arena is full: make room */
+        queue_pending(s);
+        len = wire_encode_result(&r, s->arena, sizeof s->arena);
     }
+    if (len == 0) return -1;
+    s->pending[s->npending++] = (rd_kafka_message_t){
+        .payload = s->arena + s->arena_used,
+        .len = len,
+        .key = msg->key,
+        .key_len = msg->key_len,
+        ._private = offsets_pack(msg->partition, msg->offset),
+    };
+    s->arena_used += len;
+    if (s->npending == SCORER_BATCH) queue_pending(s);
+    return 0;
+}
+
+/* Back-pressure: waits (serving delivery reports) while the producer's
+ * queue lacks room for a batch from every scorer, so that a batch is not
+ * refused half-way and results of one partition stay in order. */
+static void wait_for_room(engine *e) {
+    while (rd_kafka_outq_len(e->producer) >= (int)e->producer_queue_room)
+        rd_kafka_poll(e->producer, 10);
+}
+
+/* A result the producer would not take: finished as failed, so that its
+ * record does not hold its partition's offsets back forever. */
+static void result_not_queued(engine *e, const rd_kafka_message_t *m) {
+    int32_t partition;
+    int64_t offset;
+    offsets_unpack(m->_private, &partition, &offset);
+    log_error("engine", "cannot queue the result of %s[%d]@%lld: %s",
+              e->cfg.data_topic, partition, (long long)offset,
+              rd_kafka_err2str(m->err));
+    counter_inc(&e->counters->results_failed);
+    offsets_done(e->offsets, partition, offset);
+}
+
+/* Ends the batch's read-side section, after adding its counts to the
+ * models and counters (a model found in it may be freed once it ends). */
+static void end_reading(scorer *s) {
+    counters *c = s->engine->counters;
+    served_tally_flush(&s->tally);
+    atomic_fetch_add_explicit(&c->records_received, s->received,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->records_scored, s->scored,
+                              memory_order_relaxed);
+    s->received = s->scored = 0;
+    if (s->reading) store_read_unlock();
+    s->reading = 0;
+}
+
+/* Hands the pending results to the producer in one call. Mid-batch (the
+ * arena or the batch is full) it runs inside the read-side section: the
+ * model the record in hand was scored with stays valid. */
+static void queue_pending(scorer *s) {
+    engine *e = s->engine;
+    size_t n = s->npending;
+    s->npending = s->arena_used = 0;
+    if (!n) return;
+    wait_for_room(e);
+    for (size_t i = 0; i < n; i++) s->pending[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    int queued = rd_kafka_produce_batch(e->results_rkt, RD_KAFKA_PARTITION_UA,
+                                        RD_KAFKA_MSG_F_COPY, s->pending, (int)n);
+    if (queued == (int)n) return;
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_message_t *m = &s->pending[i];
+        /* Only another client of the queue (dead letters, the changelog)
+         * can have filled it since the wait: wait again, in order. */
+        while (m->err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(e->producer, 10);
+            m->err = rd_kafka_produce(e->results_rkt, RD_KAFKA_PARTITION_UA,
+                                      RD_KAFKA_MSG_F_COPY, m->payload, m->len,
+                                      m->key, m->key_len, m->_private)
+                         ? rd_kafka_last_error()
+                         : RD_KAFKA_RESP_ERR_NO_ERROR;
+        }
+        if (m->err) result_not_queued(e, m);
+    }
+}
+
+void scorer_flush(scorer *s) {
+    end_reading(s);
+    queue_pending(s);
 }
 
 /* A scorer puts at most one prediction per interval in the recent ring:
@@ -168,7 +239,10 @@ static int score_record(scorer *s, const rd_kafka_message_t *msg,
     engine *e = s->engine;
     ms_error err;
     int queued = 0;
-    store_read_lock();
+    if (!s->reading) {
+        store_read_lock();
+        s->reading = 1;
+    }
     served_model *sm = store_current(e->store, rec->data_type);
     if (!sm) {
         ms_error_set(&err, "no model serves data type '%s' yet", rec->data_type);
@@ -185,22 +259,21 @@ static int score_record(scorer *s, const rd_kafka_message_t *msg,
             served_model_failed(sm);
             queued = reject(s, msg, REJECT_FAILED, &err);
         } else {
-            served_model_scored(sm, duration);
+            served_tally_add(&s->tally, sm, duration);
             if (t0 - s->last_sample_ns >= RECENT_SAMPLE_NS) {
                 s->last_sample_ns = t0;
                 sample(&e->counters->recent, msg, rec, sm, &out, duration);
             }
-            counter_inc(&e->counters->records_scored);
+            s->scored++;
             if (e->cfg.influx)
                 influx_record(e->cfg.influx, rec->data_type, sm->info.name,
                               out.value, duration);
-            if (e->cfg.results_topic && e->cfg.results_topic[0]) {
+            if (e->results_rkt) {
                 queued = publish(s, msg, rec, sm, &out, duration) == 0;
                 if (!queued) counter_inc(&e->counters->results_failed);
             }
         }
     }
-    store_read_unlock();
     return queued;
 }
 
@@ -211,7 +284,7 @@ void scorer_handle(scorer *s, const rd_kafka_message_t *msg) {
             log_warn("engine", "data topic: %s", rd_kafka_message_errstr(msg));
         return;
     }
-    counter_inc(&e->counters->records_received);
+    s->received++;
     int tracked = offsets_begin(e->offsets, msg->partition, msg->offset) == 0;
     record rec;
     ms_error err;

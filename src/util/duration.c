@@ -140,8 +140,9 @@ void duration_format(int64_t ns, char *buf, size_t len) {
     char decimals[5] = "";
     if (thousandths) {
         snprintf(decimals, sizeof decimals, ".%03u", (unsigned)thousandths);
-        for (size_t end = strlen(decimals); decimals[end - 1] == '0'; end--)
-            decimals[end - 1] = '\0';
+        /* Drop trailing zeros; the '.' stays, as thousandths > 0. */
+        size_t end = strlen(decimals);
+        while (end > 1 && decimals[end - 1] == '0') decimals[--end] = '\0';
     }
     snprintf(buf, len, "%s%" PRIu64 "%s%s", ns < 0 ? "-" : "", mag / unit,
              decimals, units[i].name);

@@ -1,7 +1,8 @@
 /*
  * wire.c - protobuf-c encoding and validated decoding of the topic messages
  * (see wire.h). Encoders write into caller buffers so the scoring path does
- * not allocate per record.
+ * not allocate per record; the two messages of every record have their own
+ * hand-written codecs (wine_decode.c, result_encode.c).
  */
 #include "wire/wire.h"
 
@@ -11,9 +12,6 @@
 
 #include "core/schema.h"
 #include "modelserving.pb-c.h"
-
-/* Largest class count a result carries; more would not fit a sane message. */
-#define WIRE_MAX_CLASSES 256
 
 int wire_decode_model(const void *buf, size_t len, wire_model *out,
                       ms_error *err) {
@@ -131,37 +129,6 @@ size_t wire_encode_wine(const double f[11], const char *data_type,
     size_t len = modelserving__wine_record__get_packed_size(&msg);
     if (len > cap) return 0;
     return modelserving__wine_record__pack(&msg, buf);
-}
-
-size_t wire_encode_result(const wire_result *r, uint8_t *buf, size_t cap) {
-    Modelserving__ServingResult msg = MODELSERVING__SERVING_RESULT__INIT;
-    msg.datatype = (char *)r->data_type;
-    msg.modelname = (char *)r->model_name;
-    msg.modeltype = (Modelserving__ModelDescriptor__ModelType)r->model_type;
-    msg.result = r->result;
-    msg.label = (char *)(r->label ? r->label : "");
-    msg.durationns = r->duration_ns;
-    msg.sourcetopic = (char *)(r->source_topic ? r->source_topic : "");
-    msg.sourcepartition = r->source_partition;
-    msg.sourceoffset = r->source_offset;
-    msg.timestampms = r->timestamp_ms;
-
-    size_t n = r->nprobabilities;
-    if (n > WIRE_MAX_CLASSES) n = WIRE_MAX_CLASSES;
-    Modelserving__ClassProbability probs[WIRE_MAX_CLASSES];
-    Modelserving__ClassProbability *prob_ptrs[WIRE_MAX_CLASSES];
-    for (size_t i = 0; i < n; i++) {
-        modelserving__class_probability__init(&probs[i]);
-        probs[i].label = (char *)r->class_labels[i];
-        probs[i].probability = r->probabilities[i];
-        prob_ptrs[i] = &probs[i];
-    }
-    msg.n_probabilities = n;
-    msg.probabilities = prob_ptrs;
-
-    size_t len = modelserving__serving_result__get_packed_size(&msg);
-    if (len > cap) return 0;
-    return modelserving__serving_result__pack(&msg, buf);
 }
 
 Modelserving__ServingResult *wire_decode_result(const void *buf, size_t len) {

@@ -243,6 +243,70 @@ static void result_round_trip(void **state) {
     wire_result_message_free(msg);
 }
 
+/* protobuf-c's packing of r, the reference the hand-written encoder must
+ * match byte for byte. */
+static size_t protobuf_c_result(const wire_result *r, uint8_t *buf) {
+    Modelserving__ServingResult msg = MODELSERVING__SERVING_RESULT__INIT;
+    msg.datatype = (char *)r->data_type;
+    msg.modelname = (char *)r->model_name;
+    msg.modeltype = (Modelserving__ModelDescriptor__ModelType)r->model_type;
+    msg.result = r->result;
+    msg.label = (char *)(r->label ? r->label : "");
+    msg.durationns = r->duration_ns;
+    msg.sourcetopic = (char *)r->source_topic;
+    msg.sourcepartition = r->source_partition;
+    msg.sourceoffset = r->source_offset;
+    msg.timestampms = r->timestamp_ms;
+    Modelserving__ClassProbability probs[8], *ptrs[8];
+    for (size_t i = 0; i < r->nprobabilities; i++) {
+        modelserving__class_probability__init(&probs[i]);
+        probs[i].label = (char *)r->class_labels[i];
+        probs[i].probability = r->probabilities[i];
+        ptrs[i] = &probs[i];
+    }
+    msg.n_probabilities = r->nprobabilities;
+    msg.probabilities = ptrs;
+    return modelserving__serving_result__pack(&msg, buf);
+}
+
+static void result_bytes_match_protobuf_c(void **state) {
+    (void)state;
+    const char *labels[] = {"3", "", "quality \xc3\xa9", "8"};
+    const double probs[] = {0.0, 1e-300, -0.0, 1.0};
+    /* defaults left out, negative varints, zero and signed-zero doubles,
+     * NaN, empty labels, a regression without label or probabilities */
+    const wire_result cases[] = {
+        {.data_type = "wine", .model_name = "tree", .model_type = MODEL_TYPE_PMML,
+         .result = 8, .label = "8", .nprobabilities = 4, .class_labels = labels,
+         .probabilities = probs, .duration_ns = 187, .source_topic = "models_data",
+         .source_partition = 5, .source_offset = 1LL << 40,
+         .timestamp_ms = 1764633600123},
+        {.data_type = "wine", .model_name = "", .model_type = MODEL_TYPE_TENSORFLOW,
+         .result = -0.0, .duration_ns = -1, .source_topic = "",
+         .source_partition = -1, .source_offset = -2, .timestamp_ms = 0},
+        {.data_type = "beer", .model_name = "glm", .model_type = 2, .result = NAN,
+         .source_topic = "t", .source_partition = INT32_MAX,
+         .source_offset = INT64_MAX, .timestamp_ms = INT64_MIN},
+        {.data_type = "", .model_name = "m", .result = -1.5e308, .label = "",
+         .nprobabilities = 1, .class_labels = labels + 1, .probabilities = probs + 3,
+         .source_topic = "x", .source_partition = INT32_MIN},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        uint8_t ours[512], theirs[512];
+        size_t len = wire_encode_result(&cases[k], ours, sizeof ours);
+        size_t want = protobuf_c_result(&cases[k], theirs);
+        assert_int_equal(len, want);
+        assert_memory_equal(ours, theirs, want);
+        /* every shorter buffer is refused, never overrun */
+        for (size_t cap = 0; cap < want; cap++) {
+            uint8_t small[512];
+            memset(small, 0xa5, sizeof small);
+            assert_int_equal(wire_encode_result(&cases[k], small, cap), 0);
+            for (size_t i = cap; i < sizeof small; i++)
+                assert_int_equal(small[i], 0xa5);
+        }
+    }
+}
 
 static void record_formats_fill_the_schema_by_name(void **state) {
     (void)state;
@@ -352,6 +416,7 @@ int main(void) {
         cmocka_unit_test(model_round_trip_by_value_and_reference),
         cmocka_unit_test(model_rejects_incomplete),
         cmocka_unit_test(result_round_trip),
+        cmocka_unit_test(result_bytes_match_protobuf_c),
         cmocka_unit_test(record_formats_fill_the_schema_by_name),
         cmocka_unit_test(record_formats_reject_with_reasons),
         cmocka_unit_test(infinite_refused_nan_missing),
