@@ -128,7 +128,6 @@ typedef struct scoring_thread {
     const model *m;
     const double *rows;
     size_t n;
-    size_t failures;
 } scoring_thread;
 
 static void *score_passes(void *arg) {
@@ -137,12 +136,12 @@ static void *score_passes(void *arg) {
     double *probs = calloc(t->m->nclasses ? t->m->nclasses : 1, sizeof *probs);
     double acc = 0;
     ms_error err;
+    /* Failures were counted by the single-threaded passes: the same rows. */
     for (int p = 0; scratch && probs && p < ALL_CORES_PASSES; p++)
         for (size_t i = 0; i < t->n; i++) {
             model_output out = {.probabilities = probs};
-            if (model_score(t->m, t->rows + i * FEATURES, scratch, &out, &err))
-                t->failures++;
-            acc += out.value;
+            if (model_score(t->m, t->rows + i * FEATURES, scratch, &out, &err) == 0)
+                acc += out.value;
         }
     sink = acc;
     free(scratch);
