@@ -45,6 +45,7 @@ struct influx_writer {
     influx_point *batch;
     size_t nbatch;
     int64_t batch_start_ns;    /* when the batch's first point was taken */
+    int64_t last_time_ns;      /* timestamp of the last point taken */
     char *body;                /* batch_size lines */
     bool ready;                /* database and policy exist */
     bool down;
@@ -311,13 +312,25 @@ static void sleep_ns(int64_t ns) {
     nanosleep(&ts, NULL);
 }
 
+/* Takes a queued point into the batch. InfluxDB keeps one point per series
+ * and timestamp, and the points of one model are one series: two scoring
+ * threads that read the same nanosecond would lose one (seen with the
+ * store engine's workers). Each point is given a time after the last one
+ * taken, a nanosecond later at most. */
+static bool take_point(influx_writer *w) {
+    influx_point *p = &w->batch[w->nbatch];
+    if (influx_queue_pop(w->queue, p) != 0) return false;
+    if (p->time_ns <= w->last_time_ns) p->time_ns = w->last_time_ns + 1;
+    w->last_time_ns = p->time_ns;
+    return true;
+}
+
 static void *writer_main(void *arg) {
     influx_writer *w = arg;
     while (!atomic_load(&w->stopping)) {
         try_setup(w);
         log_overflow(w);
-        while (w->nbatch < w->cfg.batch_size &&
-               influx_queue_pop(w->queue, &w->batch[w->nbatch]) == 0)
+        while (w->nbatch < w->cfg.batch_size && take_point(w))
             if (w->nbatch++ == 0) w->batch_start_ns = clock_mono_ns();
         int64_t waited = clock_mono_ns() - w->batch_start_ns;
         if (w->nbatch == w->cfg.batch_size ||
@@ -330,9 +343,7 @@ static void *writer_main(void *arg) {
     }
     /* Stopping: what is queued gets one chance. */
     for (;;) {
-        while (w->nbatch < w->cfg.batch_size &&
-               influx_queue_pop(w->queue, &w->batch[w->nbatch]) == 0)
-            w->nbatch++;
+        while (w->nbatch < w->cfg.batch_size && take_point(w)) w->nbatch++;
         if (w->nbatch == 0) break;
         flush(w);
         if (w->down) w->next_try_ns = INT64_MAX; /* drop the rest */

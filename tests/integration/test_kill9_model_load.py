@@ -90,8 +90,10 @@ h.check(f"restored model '{OLD}' for data type 'wine' from the state directory"
         in h.read_log(s), f"instance 2 restored '{OLD}' too")
 h.wait_for("the big model serving", lambda: h.http_get(s.port, "/stats")["name"] == NEW,
            timeout=90)
-m = re.search(rf"now serving model '{NEW}' \(PMML\) for data type 'wine', loaded in ([0-9.]+) s",
-              h.read_log(s))
+# The line follows the swap that /stats already shows: wait for it too.
+m = h.wait_for("the big model's 'now serving' line", lambda: re.search(
+    rf"now serving model '{NEW}' \(PMML\) for data type 'wine', loaded in ([0-9.]+) s",
+    h.read_log(s)), timeout=10)
 h.check(m, f"instance 2 loaded the big model, in {m and m.group(1)} s")
 h.check(feeder.wait(60) == 0, "6,000 records were published")
 
