@@ -136,7 +136,7 @@ def stream_pass(broker, k, engine, backlog, load_rate):
 
 def main():
     ap = h.bench_parser(__doc__)
-    ap.add_argument("--records", type=int, default=1600000, help="backlog per pass (default: 1600000)")
+    ap.add_argument("--records", type=int, default=3500000, help="backlog per pass (default: 3500000)")
     ap.add_argument("--rate", type=int, default=200,
                     help="requests/s on each endpoint during a loaded pass (default: 200)")
     ap.add_argument("--passes", type=int, default=7, help="passes with and without load (default: 7)")
