@@ -148,8 +148,12 @@ static int make_producer(engine *e, ms_error *err) {
     const char *results = e->cfg.results_topic;
     if (!results || !results[0]) return 0;
     ms_error why;
-    if (kafka_topic_partitions(e->producer, results, 5000, &why) < 0)
-        log_warn("engine", "%s; results wait until it is", why.msg);
+    e->results_partitions = kafka_topic_partitions(e->producer, results, 5000, &why);
+    if (e->results_partitions < 0) {
+        e->results_partitions = 0;
+        log_warn("engine", "%s; results wait until it is, and are "
+                           "partitioned by key", why.msg);
+    }
     /* One handle for every result: producing by name would look the topic
      * up for each. */
     if (!(e->results_rkt = rd_kafka_topic_new(e->producer, results, NULL)))

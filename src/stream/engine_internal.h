@@ -44,6 +44,11 @@ struct engine {
     rd_kafka_t *models_rk;
     rd_kafka_t *producer;
     rd_kafka_topic_t *results_rkt;  /* NULL when results are not published */
+    /* A result goes to the results partition numbered as its record's
+     * partition (modulo this count): a partition's results keep its order,
+     * and a batch for one partition is queued under one lock. 0 while the
+     * count is unknown: librdkafka's partitioner places them by key. */
+    int results_partitions;
     size_t producer_queue_room;     /* scorers queue a batch below this */
     int models_partitions;
     int64_t *models_start;        /* per partition: first offset read; -1 = beginning */
@@ -96,6 +101,7 @@ typedef struct scorer {
      * arena, pending[i].key into the record's message */
     rd_kafka_message_t pending[SCORER_BATCH];
     size_t npending, arena_used;
+    int32_t pending_partition;  /* the results partition they all go to */
     int64_t batch_epoch_ms;     /* the pending results' timestamp */
     uint8_t arena[SCORER_ARENA_BYTES];
 } scorer;

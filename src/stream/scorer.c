@@ -106,6 +106,11 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
                    int64_t duration_ns) {
     const model *m = sm->model;
     int classifier = out->label_index >= 0;
+    int32_t partition = s->engine->results_partitions > 0
+                            ? msg->partition % s->engine->results_partitions
+                            : RD_KAFKA_PARTITION_UA;
+    if (s->npending && partition != s->pending_partition) queue_pending(s);
+    s->pending_partition = partition;
     /* The results of a batch are scored within well under a millisecond:
      * one clock reading stamps them all. */
     if (!s->npending) s->batch_epoch_ms = clock_epoch_ms();
@@ -184,11 +189,12 @@ static void end_reading(scorer *s) {
 static void queue_pending(scorer *s) {
     engine *e = s->engine;
     size_t n = s->npending;
+    int32_t partition = s->pending_partition;
     s->npending = s->arena_used = 0;
     if (!n) return;
     wait_for_room(e);
     for (size_t i = 0; i < n; i++) s->pending[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
-    int queued = rd_kafka_produce_batch(e->results_rkt, RD_KAFKA_PARTITION_UA,
+    int queued = rd_kafka_produce_batch(e->results_rkt, partition,
                                         RD_KAFKA_MSG_F_COPY, s->pending, (int)n);
     if (queued == (int)n) return;
     for (size_t i = 0; i < n; i++) {
@@ -197,7 +203,7 @@ static void queue_pending(scorer *s) {
          * can have filled it since the wait: wait again, in order. */
         while (m->err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_poll(e->producer, 10);
-            m->err = rd_kafka_produce(e->results_rkt, RD_KAFKA_PARTITION_UA,
+            m->err = rd_kafka_produce(e->results_rkt, partition,
                                       RD_KAFKA_MSG_F_COPY, m->payload, m->len,
                                       m->key, m->key_len, m->_private)
                          ? rd_kafka_last_error()

@@ -352,23 +352,33 @@ def read_csv_rows(path):
     return rows
 
 
-def kcat_consume(bootstrap, topic, count, timeout=60):
+def kcat_consume(bootstrap, topic, count, timeout=60, with_partition=False):
     """Reads count messages of topic from the start with kcat (librdkafka's
     CLI, not our code), one base64-free binary message per record using a
-    length prefix format; returns the list of payloads."""
+    length prefix format; returns the list of payloads, or of (partition,
+    payload) pairs with with_partition, in each partition's order."""
     if not shutil.which("kcat"):
         skip("kcat is not installed")
     # -D '' with -f '%S %s' would break on binary; %R gives a 4-byte
-    # big-endian length prefix before each payload.
+    # big-endian length prefix before each payload, after "%p " when the
+    # partition is asked for.
+    fmt = "%p %R%s" if with_partition else "%R%s"
     p = subprocess.run(["kcat", "-b", bootstrap, "-C", "-t", topic, "-o", "beginning",
-                        "-c", str(count), "-e", "-q", "-f", "%R%s"],
+                        "-c", str(count), "-e", "-q", "-f", fmt],
                        capture_output=True, timeout=timeout)
     if p.returncode != 0:
         fail(f"kcat exited {p.returncode}: {p.stderr.decode(errors='replace')}")
     out, i, buf = [], 0, p.stdout
-    while i + 4 <= len(buf):
+    while i < len(buf):
+        partition = None
+        if with_partition:
+            space = buf.index(b" ", i)
+            partition, i = int(buf[i:space]), space + 1
+        if i + 4 > len(buf):
+            break
         n = struct.unpack_from(">i", buf, i)[0]
-        out.append(buf[i + 4:i + 4 + n])
+        payload = buf[i + 4:i + 4 + n]
+        out.append((partition, payload) if with_partition else payload)
         i += 4 + n
     return out
 

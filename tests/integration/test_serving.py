@@ -83,8 +83,17 @@ h.check("malformed record at models_data" in h.read_log(server) and
 # 4. Every input offset has exactly one result (read back with kcat).
 h.wait_for("results delivered",
            lambda: h.metrics(port).get('modelserver_results_total{outcome="delivered"}') == TOTAL)
-results = [h.decode_result(m) for m in h.kcat_consume(broker.address, "models_results", TOTAL)]
+placed = [(p, h.decode_result(m)) for p, m in
+          h.kcat_consume(broker.address, "models_results", TOTAL, with_partition=True)]
+results = [r for _, r in placed]
 h.check(len(results) == TOTAL, f"kcat read {len(results)} results")
+# Results are co-partitioned with their records (both topics have 6
+# partitions here), in the records' order within each partition.
+h.check(all(p == r["sourcePartition"] for p, r in placed),
+        "each result is in the results partition numbered as its record's")
+for part in range(6):
+    offs = [r["sourceOffset"] for p, r in placed if p == part]
+    h.check(offs == sorted(offs), f"results partition {part} is in record order")
 keys = [(r["sourcePartition"], r["sourceOffset"]) for r in results]
 h.check(len(set(keys)) == TOTAL, "no input offset has two results")
 by_partition = {}
