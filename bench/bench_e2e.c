@@ -21,14 +21,17 @@
  *              ratios to their own baseline (the machine is shared and
  *              its load changes by the second);
  *   swap       the store engine serves the model labelled "forest" at
- *              full rate, reading the N records from the start, while a
- *              thread publishes the forest again every 20 ms; --repeat
- *              runs with swaps alternate with as many without. Reported:
- *              the longest time the scored-records counter stood still
- *              (sampled every 0.1 ms, which costs the engine some CPU:
- *              throughput runs look every 1 ms), overall and over the
- *              stand-stills during which a new model took effect, and the
- *              p99 and largest scoring time per record;
+ *              full rate, reading the newest 100,000 records, while a
+ *              thread publishes the forest again every 20 ms (swap runs),
+ *              or publishes it under a data type no record has (load
+ *              runs: all the loading work, but what scores is never
+ *              swapped), or publishes nothing (noswap runs); --repeat runs
+ *              of each kind, in turn. Reported per kind: the longest time
+ *              the scored-records counter stood still (sampled every
+ *              0.1 ms, which costs the engine some CPU: throughput runs
+ *              look every 1 ms), overall and over the stand-stills during
+ *              which a model took effect, and the p99 and largest scoring
+ *              time per record;
  *   latency    records produced at a fixed moderate rate are scored by the
  *              store engine with the model labelled "tree"; the time from
  *              handing a record to the producer to receiving its result on
@@ -78,6 +81,10 @@ typedef struct bench_model {
     model_type type;
     uint8_t *message;  /* the ModelDescriptor, by value */
     size_t message_len;
+    /* the same model for a data type no record has: loading it costs what
+     * loading the served one does, without swapping what scores */
+    uint8_t *shadow;
+    size_t shadow_len;
 } bench_model;
 
 typedef struct bench {
@@ -242,18 +249,17 @@ static void *run_engine_thread(void *arg) {
 
 typedef struct swapper {
     bench *b;
-    const bench_model *m;
+    const uint8_t *message;
+    size_t message_len;
     atomic_int stop;
-    int swaps;
 } swapper;
 
 static void *swap_thread(void *arg) {
     swapper *s = arg;
     rd_kafka_t *rk = make_producer(s->b->brokers);
     while (!atomic_load(&s->stop)) {
-        produce(rk, MODELS, 0, s->m->message, s->m->message_len);
+        produce(rk, MODELS, 0, s->message, s->message_len);
         rd_kafka_flush(rk, 1000);
-        s->swaps++;
         struct timespec ts = {0, SWAP_INTERVAL_MS * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -267,7 +273,9 @@ typedef struct serve_plan {
     int threads;
     const bench_model *model;
     long expect;               /* results to wait for */
-    int swap;                  /* publish the model again meanwhile */
+    /* a model message to publish every SWAP_INTERVAL_MS meanwhile, or NULL */
+    const uint8_t *republish;
+    size_t republish_len;
     long sample_us;            /* how often progress is looked at */
     const int64_t *start;      /* data-topic offsets to start at; NULL: 0 */
     void (*feed)(bench *, void *); /* runs once the engine runs, or NULL */
@@ -328,7 +336,8 @@ static run_figures serve(bench *b, const serve_plan *plan) {
     if (!s || !r.e) die("engine", err.msg);
     pthread_t t;
     pthread_create(&t, NULL, run_engine_thread, &r);
-    swapper sw = {.b = b, .m = m};
+    swapper sw = {.b = b, .message = plan->republish,
+                  .message_len = plan->republish_len};
     pthread_t st;
 
     run_figures f = {0};
@@ -362,7 +371,7 @@ static run_figures serve(bench *b, const serve_plan *plan) {
             t0 = now;
             last_loaded = loaded;
             cpu0 = cpu_seconds();
-            if (plan->swap) pthread_create(&st, NULL, swap_thread, &sw);
+            if (plan->republish) pthread_create(&st, NULL, swap_thread, &sw);
         }
         if (t0 && loaded != last_loaded) {
             f.swaps += (int)(loaded - last_loaded);
@@ -388,7 +397,7 @@ static run_figures serve(bench *b, const serve_plan *plan) {
         f.rate = (double)plan->expect / seconds_since(t0);
         f.cpu_us = (cpu_seconds() - cpu0) * 1e6 / (double)plan->expect;
     }
-    if (plan->swap && t0) {
+    if (plan->republish && t0) {
         atomic_store(&sw.stop, 1);
         pthread_join(st, NULL);
     }
@@ -539,7 +548,9 @@ static void load_model(const char *arg, bench_model *m) {
     ms_error err;
     if (file_read_all(path, 1u << 28, &doc, &len, &err)) die(path, err.msg);
     if (wire_encode_model(m->label, "bench", "wine", m->type, doc, len, NULL,
-                          &m->message, &m->message_len))
+                          &m->message, &m->message_len) ||
+        wire_encode_model(m->label, "bench", "shadow", m->type, doc, len, NULL,
+                          &m->shadow, &m->shadow_len))
         die(path, "cannot encode the model message");
     free(doc);
 }
@@ -594,51 +605,67 @@ static void phase_e2e(bench *b, const bench_model *models, int nmodels,
     printf("bench e2e.consume.cpu_us_per_record %.2f us\n", base.cpu_us);
 }
 
-/* Runs with swaps alternate with runs without, so that both see the same
- * machine; the gaps are the longest over the runs of each kind, the scoring
- * times' percentiles over all their results. */
+/* The three kinds of run take turns, so that all see the same machine; the
+ * gaps are the longest over the runs of each kind, the scoring times'
+ * percentiles over all their results. */
 static void phase_swap(bench *b, const bench_model *forest) {
     if (!forest) {
         printf("# no model labelled forest: swap gaps not measured\n");
         return;
     }
-    /* Each run reads the first swap_records records: its results must fit
-     * in the results topic's retention until they are read back. */
-    long swap_records = b->records < SWAP_RECORDS ? b->records : SWAP_RECORDS;
+    /* Each run reads the newest swap_records records (and no more: its
+     * results must fit in the results topic's retention until read back). */
+    int64_t start[PARTITIONS];
+    high_watermarks(b, DATA, start);
+    long swap_records = 0;
+    for (int p = 0; p < PARTITIONS; p++) {
+        int64_t take = (b->records < SWAP_RECORDS ? b->records : SWAP_RECORDS) / PARTITIONS;
+        if (take > start[p]) take = start[p];
+        start[p] -= take;
+        swap_records += (long)take;
+    }
+    enum { SWAP, LOAD, NONE, KINDS };
+    static const char *const names[KINDS] = {"swap", "load", "noswap"};
+    const uint8_t *messages[KINDS] = {forest->message, forest->shadow, NULL};
+    size_t lens[KINDS] = {forest->message_len, forest->shadow_len, 0};
     size_t cap = (size_t)swap_records * 2 * (size_t)b->repeat;
-    double *d[2] = {malloc(cap * sizeof(double)), malloc(cap * sizeof(double))};
-    if (!d[0] || !d[1]) die("swap", "out of memory");
-    size_t n[2] = {0, 0};
-    run_figures worst[2];
+    double *d[KINDS];
+    size_t n[KINDS] = {0};
+    run_figures worst[KINDS];
     memset(worst, 0, sizeof worst);
-    printf("# swap: %ld records at full rate, the forest published again "
-           "every %d ms meanwhile (or not), %d runs of each\n", swap_records,
+    for (int k = 0; k < KINDS; k++)
+        if (!(d[k] = malloc(cap * sizeof(double)))) die("swap", "out of memory");
+    printf("# swap: %ld records at full rate while the forest is published "
+           "again every %d ms (swap), the same under a data type no record "
+           "has (load: the loading work, no swap of what scores), or "
+           "nothing (noswap); %d runs of each, in turn\n", swap_records,
            SWAP_INTERVAL_MS, b->repeat);
     for (int rep = 0; rep < b->repeat; rep++)
-        for (int swap = 1; swap >= 0; swap--) {
+        for (int k = 0; k < KINDS; k++) {
             int64_t from[PARTITIONS];
             high_watermarks(b, RESULTS, from);
             serve_plan plan = {.kind = ENGINE_STORE, .threads = b->threads,
                                .model = forest, .expect = swap_records,
-                               .swap = swap, .sample_us = 100};
+                               .republish = messages[k], .republish_len = lens[k],
+                               .sample_us = 100, .start = start};
             run_figures f = serve(b, &plan);
-            n[swap] += result_durations(b, from, d[swap] + n[swap], cap - n[swap]);
-            run_figures *w = &worst[swap];
+            n[k] += result_durations(b, from, d[k] + n[k], cap - n[k]);
+            run_figures *w = &worst[k];
             if (f.max_gap_ms > w->max_gap_ms) w->max_gap_ms = f.max_gap_ms;
             if (f.max_swap_gap_ms > w->max_swap_gap_ms) w->max_swap_gap_ms = f.max_swap_gap_ms;
             w->swaps += f.swaps;
         }
-    printf("# %d models took effect during the runs with swaps\n", worst[1].swaps);
-    for (int swap = 1; swap >= 0; swap--) {
-        const char *name = swap ? "swap" : "noswap";
-        printf("bench %s.max_gap_ms %.3f ms\n", name, worst[swap].max_gap_ms);
-        if (swap)
-            printf("bench swap.max_gap_at_swap_ms %.3f ms\n", worst[1].max_swap_gap_ms);
-        printf("bench %s.score_p99_us %.2f us\n", name, percentile(d[swap], n[swap], 99) / 1e3);
-        printf("bench %s.score_max_us %.2f us\n", name, percentile(d[swap], n[swap], 100) / 1e3);
+    printf("# models that took effect: %d in the swap runs, %d in the load runs\n",
+           worst[SWAP].swaps, worst[LOAD].swaps);
+    for (int k = 0; k < KINDS; k++) {
+        printf("bench %s.max_gap_ms %.3f ms\n", names[k], worst[k].max_gap_ms);
+        if (k != NONE)
+            printf("bench %s.max_gap_at_%s_ms %.3f ms\n", names[k], names[k],
+                   worst[k].max_swap_gap_ms);
+        printf("bench %s.score_p99_us %.2f us\n", names[k], percentile(d[k], n[k], 99) / 1e3);
+        printf("bench %s.score_max_us %.2f us\n", names[k], percentile(d[k], n[k], 100) / 1e3);
+        free(d[k]);
     }
-    free(d[0]);
-    free(d[1]);
 }
 
 static void phase_latency(bench *b, const bench_model *tree) {
@@ -726,6 +753,7 @@ int main(int argc, char **argv) {
     broker_stop(br);
     for (int m = 0; m < nmodels; m++) {
         free(models[m].message);
+        free(models[m].shadow);
         free((char *)models[m].label);
     }
     free(rows);
