@@ -19,6 +19,7 @@
 #include "stream/engine.h"
 #include "stream/offsets.h"
 #include "telemetry/ratelimit.h"
+#include "wire/wire.h"
 
 /* Largest encoded ServingResult. */
 #define RESULT_MAX_BYTES 65536
@@ -103,6 +104,13 @@ typedef struct scorer {
     size_t npending, arena_used;
     int32_t pending_partition;  /* the results partition they all go to */
     int64_t batch_epoch_ms;     /* the pending results' timestamp */
+    /* the encoded parts of parts_of's results; valid within the batch's
+     * read-side section only, where parts_of cannot be freed (and another
+     * model at the same address cannot be mistaken for it) */
+    const served_model *parts_of;
+    const rd_kafka_topic_t *parts_topic;
+    int parts_ok;
+    wire_result_parts parts;
     uint8_t arena[SCORER_ARENA_BYTES];
 } scorer;
 

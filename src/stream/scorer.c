@@ -129,11 +129,17 @@ static int publish(scorer *s, const rd_kafka_message_t *msg, const record *rec,
         .source_offset = msg->offset,
         .timestamp_ms = s->batch_epoch_ms,
     };
-    size_t len = wire_encode_result(&r, s->arena + s->arena_used,
+    if (s->parts_of != sm || s->parts_topic != msg->rkt) {
+        s->parts_of = sm;
+        s->parts_topic = msg->rkt;
+        s->parts_ok = wire_result_parts_init(&s->parts, &r, m->nclasses) == 0;
+    }
+    const wire_result_parts *parts = s->parts_ok ? &s->parts : NULL;
+    size_t len = wire_encode_result(&r, parts, s->arena + s->arena_used,
                                     sizeof s->arena - s->arena_used);
     if (len == 0 && s->npending) { /* the arena is full: make room */
         queue_pending(s);
-        len = wire_encode_result(&r, s->arena, sizeof s->arena);
+        len = wire_encode_result(&r, parts, s->arena, sizeof s->arena);
     }
     if (len == 0) return -1;
     s->pending[s->npending++] = (rd_kafka_message_t){
@@ -179,6 +185,7 @@ static void end_reading(scorer *s) {
     atomic_fetch_add_explicit(&c->records_scored, s->scored,
                               memory_order_relaxed);
     s->received = s->scored = 0;
+    s->parts_of = NULL;
     if (s->reading) store_read_unlock();
     s->reading = 0;
 }

@@ -98,32 +98,100 @@ static void put_string(writer *w, unsigned field, const char *s) {
     put_bytes(w, s, len);
 }
 
-/* One ClassProbability, as the nested message of field 6. */
-static void put_probability(writer *w, const char *label, double p) {
-    size_t len = label ? strlen(label) : 0;
-    size_t body = (len ? 1 + varint_size(len) + len : 0) + (p != 0 ? 9 : 0);
+static void put_raw(writer *w, const uint8_t *bytes, size_t len) {
+    if ((size_t)(w->end - w->p) < len) {
+        w->overflow = 1;
+        return;
+    }
+    memcpy(w->p, bytes, len);
+    w->p += len;
+}
+
+/* A string field from its encoded piece (length varint and bytes); an
+ * empty string is left out, as proto3 does. */
+static void put_piece(writer *w, unsigned field, const uint8_t *piece,
+                      size_t len) {
+    if (len <= 1) return; /* a piece of one byte is the length 0 */
+    put_tag(w, field, WIRE_BYTES);
+    put_raw(w, piece, len);
+}
+
+/* One ClassProbability, as the nested message of field 6; its label from
+ * its piece when there is one (piece_len 0: none). */
+static void put_probability(writer *w, const char *label,
+                            const uint8_t *piece, size_t piece_len, double p) {
+    size_t len = piece || !label ? 0 : strlen(label);
+    size_t label_bytes = piece ? (piece_len > 1 ? 1 + piece_len : 0)
+                               : (len ? 1 + varint_size(len) + len : 0);
     put_tag(w, 6, WIRE_BYTES);
-    put_varint(w, body);
-    if (len) {
+    put_varint(w, label_bytes + (p != 0 ? 9 : 0));
+    if (piece) {
+        put_piece(w, 1, piece, piece_len);
+    } else if (len) {
         put_tag(w, 1, WIRE_BYTES);
         put_bytes(w, label, len);
     }
     put_double(w, 2, p);
 }
 
-size_t wire_encode_result(const wire_result *r, uint8_t *buf, size_t cap) {
-    writer w = {buf, buf + cap, 0};
+int wire_result_parts_init(wire_result_parts *parts, const wire_result *r,
+                           size_t nlabels) {
+    if (nlabels > WIRE_PARTS_MAX_LABELS) return -1;
+    writer w = {parts->bytes, parts->bytes + sizeof parts->bytes, 0};
     put_string(&w, 1, r->data_type);
     put_string(&w, 2, r->model_name);
     put_int(&w, 3, (int64_t)r->model_type);
+    parts->head_len = (size_t)(w.p - parts->bytes);
+    parts->topic_off = parts->head_len;
+    put_string(&w, 8, r->source_topic);
+    parts->topic_len = (size_t)(w.p - parts->bytes) - parts->topic_off;
+    for (size_t i = 0; i < nlabels && !w.overflow; i++) {
+        const char *label = r->class_labels[i] ? r->class_labels[i] : "";
+        parts->label_off[i] = (uint16_t)(w.p - parts->bytes);
+        put_bytes(&w, label, strlen(label));
+        parts->label_len[i] = (uint16_t)(w.p - parts->bytes - parts->label_off[i]);
+    }
+    parts->class_labels = r->class_labels;
+    parts->nlabels = nlabels;
+    return w.overflow ? -1 : 0;
+}
+
+/* Which of the parts' labels r's label is (it points into the same
+ * array); -1 when none. */
+static long label_piece(const wire_result_parts *parts, const char *label) {
+    for (size_t i = 0; i < parts->nlabels; i++)
+        if (parts->class_labels[i] == label) return (long)i;
+    return -1;
+}
+
+size_t wire_encode_result(const wire_result *r, const wire_result_parts *parts,
+                          uint8_t *buf, size_t cap) {
+    writer w = {buf, buf + cap, 0};
+    if (parts) {
+        put_raw(&w, parts->bytes, parts->head_len);
+    } else {
+        put_string(&w, 1, r->data_type);
+        put_string(&w, 2, r->model_name);
+        put_int(&w, 3, (int64_t)r->model_type);
+    }
     put_double(&w, 4, r->result);
-    put_string(&w, 5, r->label);
+    long label = parts && r->label ? label_piece(parts, r->label) : -1;
+    if (label >= 0)
+        put_piece(&w, 5, parts->bytes + parts->label_off[label], parts->label_len[label]);
+    else
+        put_string(&w, 5, r->label);
     size_t n = r->nprobabilities;
     if (n > WIRE_MAX_CLASSES) n = WIRE_MAX_CLASSES;
+    int pieces = parts && parts->class_labels == r->class_labels && n <= parts->nlabels;
     for (size_t i = 0; i < n && !w.overflow; i++)
-        put_probability(&w, r->class_labels[i], r->probabilities[i]);
+        put_probability(&w, r->class_labels[i],
+                        pieces ? parts->bytes + parts->label_off[i] : NULL,
+                        pieces ? parts->label_len[i] : 0, r->probabilities[i]);
     put_int(&w, 7, r->duration_ns);
-    put_string(&w, 8, r->source_topic);
+    if (parts)
+        put_raw(&w, parts->bytes + parts->topic_off, parts->topic_len);
+    else
+        put_string(&w, 8, r->source_topic);
     put_int(&w, 9, r->source_partition);
     put_int(&w, 10, r->source_offset);
     put_int(&w, 11, r->timestamp_ms);

@@ -44,11 +44,18 @@ static int read_varint(const uint8_t **p, const uint8_t *end, int max_bytes,
     return -1;
 }
 
+/* Eight little-endian bytes. On a little-endian host that is one load: gcc
+ * does not merge the portable byte loop into one (callgrind: 57
+ * instructions per double, half of decoding a WineRecord). */
 static double read_double(const uint8_t *p) {
+    double d;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&d, p, sizeof d);
+#else
     uint64_t bits = 0;
     for (int i = 7; i >= 0; i--) bits = bits << 8 | p[i];
-    double d;
     memcpy(&d, &bits, sizeof d);
+#endif
     return d;
 }
 
@@ -88,7 +95,10 @@ int wire_decode_wine(const void *buf, size_t len, record *out, ms_error *err) {
     uint64_t type_len = 0;
     while (p < end) {
         uint64_t tag;
-        if (read_varint(&p, end, 5, &tag)) return malformed(len, err);
+        if (*p < 0x80) /* every WineRecord tag is one byte */
+            tag = *p++;
+        else if (read_varint(&p, end, 5, &tag))
+            return malformed(len, err);
         /* Tags are 32-bit: higher bits of an overlong varint are dropped,
          * as protobuf-c (the decoder of every other message) drops them. */
         uint64_t field = (uint32_t)tag >> 3;

@@ -222,9 +222,9 @@ static void result_round_trip(void **state) {
         .source_partition = 3, .source_offset = 99, .timestamp_ms = 1700000000000,
     };
     uint8_t buf[1024];
-    size_t len = wire_encode_result(&r, buf, sizeof buf);
+    size_t len = wire_encode_result(&r, NULL, buf, sizeof buf);
     assert_true(len > 0);
-    assert_int_equal(wire_encode_result(&r, buf, 8), 0);
+    assert_int_equal(wire_encode_result(&r, NULL, buf, 8), 0);
     Modelserving__ServingResult *msg = wire_decode_result(buf, len);
     assert_non_null(msg);
     assert_string_equal(msg->datatype, "wine");
@@ -269,12 +269,35 @@ static size_t protobuf_c_result(const wire_result *r, uint8_t *buf) {
     return modelserving__serving_result__pack(&msg, buf);
 }
 
+/* Encodes r with and without its parts; both must be protobuf-c's bytes,
+ * and every shorter buffer refused, never overrun. */
+static void assert_result_encodes_as_protobuf_c(const wire_result *r, size_t nlabels) {
+    static wire_result_parts parts;
+    assert_int_equal(wire_result_parts_init(&parts, r, nlabels), 0);
+    const wire_result_parts *with[] = {NULL, &parts};
+    for (size_t j = 0; j < 2; j++) {
+        uint8_t ours[512], theirs[512];
+        size_t len = wire_encode_result(r, with[j], ours, sizeof ours);
+        size_t want = protobuf_c_result(r, theirs);
+        assert_int_equal(len, want);
+        assert_memory_equal(ours, theirs, want);
+        for (size_t cap = 0; cap < want; cap++) {
+            uint8_t small[512];
+            memset(small, 0xa5, sizeof small);
+            assert_int_equal(wire_encode_result(r, with[j], small, cap), 0);
+            for (size_t i = cap; i < sizeof small; i++)
+                assert_int_equal(small[i], 0xa5);
+        }
+    }
+}
+
 static void result_bytes_match_protobuf_c(void **state) {
     (void)state;
     const char *labels[] = {"3", "", "quality \xc3\xa9", "8"};
     const double probs[] = {0.0, 1e-300, -0.0, 1.0};
     /* defaults left out, negative varints, zero and signed-zero doubles,
-     * NaN, empty labels, a regression without label or probabilities */
+     * NaN, empty labels, a regression without label or probabilities, a
+     * label that is one of the class labels (its piece is used) */
     const wire_result cases[] = {
         {.data_type = "wine", .model_name = "tree", .model_type = MODEL_TYPE_PMML,
          .result = 8, .label = "8", .nprobabilities = 4, .class_labels = labels,
@@ -290,22 +313,28 @@ static void result_bytes_match_protobuf_c(void **state) {
         {.data_type = "", .model_name = "m", .result = -1.5e308, .label = "",
          .nprobabilities = 1, .class_labels = labels + 1, .probabilities = probs + 3,
          .source_topic = "x", .source_partition = INT32_MIN},
+        {.data_type = "wine", .model_name = "forest", .result = 2, .label = labels[2],
+         .nprobabilities = 4, .class_labels = labels, .probabilities = probs,
+         .source_topic = "models_data", .source_offset = 7},
+        {.data_type = "wine", .model_name = "forest", .label = labels[1],
+         .nprobabilities = 4, .class_labels = labels, .probabilities = probs,
+         .source_topic = "models_data"},
     };
-    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        uint8_t ours[512], theirs[512];
-        size_t len = wire_encode_result(&cases[k], ours, sizeof ours);
-        size_t want = protobuf_c_result(&cases[k], theirs);
-        assert_int_equal(len, want);
-        assert_memory_equal(ours, theirs, want);
-        /* every shorter buffer is refused, never overrun */
-        for (size_t cap = 0; cap < want; cap++) {
-            uint8_t small[512];
-            memset(small, 0xa5, sizeof small);
-            assert_int_equal(wire_encode_result(&cases[k], small, cap), 0);
-            for (size_t i = cap; i < sizeof small; i++)
-                assert_int_equal(small[i], 0xa5);
-        }
-    }
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        assert_result_encodes_as_protobuf_c(&cases[k], cases[k].nprobabilities);
+    /* parts of more labels than a result carries, and labels the parts
+     * cannot hold: refused, so the caller encodes without them */
+    assert_result_encodes_as_protobuf_c(&cases[3], 3);
+    static wire_result_parts parts;
+    static const char *many[WIRE_PARTS_MAX_LABELS + 1];
+    for (size_t i = 0; i < WIRE_PARTS_MAX_LABELS + 1; i++) many[i] = "label";
+    wire_result big = cases[0];
+    big.class_labels = many;
+    assert_int_equal(wire_result_parts_init(&parts, &big, WIRE_PARTS_MAX_LABELS + 1), -1);
+    static char long_label[WIRE_PARTS_BYTES];
+    memset(long_label, 'x', sizeof long_label - 1);
+    many[0] = long_label;
+    assert_int_equal(wire_result_parts_init(&parts, &big, 1), -1);
 }
 
 static void record_formats_fill_the_schema_by_name(void **state) {
