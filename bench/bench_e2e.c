@@ -40,6 +40,8 @@
  * The broker keeps about 5 MB per partition: N is capped so that nothing is
  * trimmed before it is read. Prints `bench <name> <value> <unit>` lines.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
 #include <math.h>
 #include <pthread.h>
@@ -200,6 +202,9 @@ typedef struct run_figures {
     double cpu_us;      /* CPU time of the whole process per record */
     double max_gap_ms;  /* longest stand-still of the scored counter */
     double max_swap_gap_ms; /* the longest one during which a model took effect */
+    /* the longest part of a stand-still (at a swap) during which some
+     * worker was not waiting for a CPU: what the scheduler does not explain */
+    double max_free_ms, max_swap_free_ms;
     int swaps;          /* models that took effect during the run */
 } run_figures;
 
@@ -267,6 +272,55 @@ static void *swap_thread(void *arg) {
     return NULL;
 }
 
+/* ---- who held the workers up ---- */
+
+#define MAX_WORKERS 16
+
+/* The scoring workers' time spent waiting for a CPU, from the kernel's
+ * /proc/self/task/TID/schedstat (the second field, run delay in ns): it
+ * tells a stand-still the scheduler made (every worker runnable, none on a
+ * CPU) from one the engine made (a worker on a CPU or asleep, and still no
+ * record scored). */
+typedef struct worker_waits {
+    int fd[MAX_WORKERS];
+    int n;
+} worker_waits;
+
+static void find_workers(worker_waits *ww) {
+    ww->n = 0;
+    DIR *d = opendir("/proc/self/task");
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d)) && ww->n < MAX_WORKERS) {
+        char path[64], comm[32] = {0};
+        snprintf(path, sizeof path, "/proc/self/task/%.20s/comm", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        int named = fgets(comm, sizeof comm, f) && strncmp(comm, "ms-score-", 9) == 0;
+        fclose(f);
+        if (!named) continue;
+        snprintf(path, sizeof path, "/proc/self/task/%.20s/schedstat", de->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) ww->fd[ww->n++] = fd;
+    }
+    closedir(d);
+}
+
+static void read_waits(const worker_waits *ww, int64_t *out) {
+    for (int w = 0; w < ww->n; w++) {
+        char buf[96];
+        ssize_t n = pread(ww->fd[w], buf, sizeof buf - 1, 0);
+        long long on_cpu = 0, waited = 0;
+        buf[n > 0 ? n : 0] = 0;
+        out[w] = sscanf(buf, "%lld %lld", &on_cpu, &waited) == 2 ? waited : 0;
+    }
+}
+
+static void close_workers(worker_waits *ww) {
+    for (int w = 0; w < ww->n; w++) close(ww->fd[w]);
+    ww->n = 0;
+}
+
 /* How one engine run goes. */
 typedef struct serve_plan {
     engine_kind kind;
@@ -277,6 +331,7 @@ typedef struct serve_plan {
     const uint8_t *republish;
     size_t republish_len;
     long sample_us;            /* how often progress is looked at */
+    int attribute;             /* read the workers' CPU waits at each look */
     const int64_t *start;      /* data-topic offsets to start at; NULL: 0 */
     void (*feed)(bench *, void *); /* runs once the engine runs, or NULL */
     void *feed_arg;
@@ -358,6 +413,9 @@ static run_figures serve(bench *b, const serve_plan *plan) {
     int64_t deadline = clock_mono_ns() + 300 * 1000000000LL;
     uint64_t last_scored = 0, last_loaded = 0;
     int swapped = 0; /* a model took effect since the scored count last moved */
+    worker_waits ww = {.n = 0};
+    int64_t waited_first[MAX_WORKERS] = {0}, waited_last[MAX_WORKERS] = {0},
+            waited_now[MAX_WORKERS] = {0};
     double cpu0 = 0;
     while (clock_mono_ns() < deadline) {
         uint64_t done = counter_get(&c.results_delivered) +
@@ -370,6 +428,7 @@ static run_figures serve(bench *b, const serve_plan *plan) {
         if (!t0 && counter_get(&c.records_received)) {
             t0 = now;
             last_loaded = loaded;
+            if (plan->attribute) find_workers(&ww);
             cpu0 = cpu_seconds();
             if (plan->republish) pthread_create(&st, NULL, swap_thread, &sw);
         }
@@ -378,21 +437,36 @@ static run_figures serve(bench *b, const serve_plan *plan) {
             last_loaded = loaded;
             swapped = 1;
         }
+        read_waits(&ww, waited_now);
         if (scored != last_scored) {
             double gap = (double)(last_seen - first_seen) / 1e6;
+            /* the worker that waited least had the rest of the stand-still
+             * to score in */
+            double least_wait = ww.n ? gap : 0;
+            for (int w = 0; w < ww.n; w++) {
+                double waited = (double)(waited_last[w] - waited_first[w]) / 1e6;
+                if (waited < least_wait) least_wait = waited;
+            }
+            double free_ms = gap - least_wait;
             if (last_scored) {
                 if (gap > f.max_gap_ms) f.max_gap_ms = gap;
+                if (free_ms > f.max_free_ms) f.max_free_ms = free_ms;
                 if (swapped && gap > f.max_swap_gap_ms) f.max_swap_gap_ms = gap;
+                if (swapped && free_ms > f.max_swap_free_ms) f.max_swap_free_ms = free_ms;
             }
             swapped = 0;
             last_scored = scored;
             first_seen = now;
+            memcpy(waited_first, waited_now, sizeof waited_now);
         }
         last_seen = now;
+        memcpy(waited_last, waited_now, sizeof waited_now);
         if (done >= (uint64_t)plan->expect) break;
         struct timespec ts = {0, (plan->sample_us ? plan->sample_us : 1000) * 1000};
         nanosleep(&ts, NULL);
     }
+    if (plan->attribute && !ww.n) printf("# no scoring worker's schedstat: stand-stills not attributed\n");
+    close_workers(&ww);
     if (t0) {
         f.rate = (double)plan->expect / seconds_since(t0);
         f.cpu_us = (cpu_seconds() - cpu0) * 1e6 / (double)plan->expect;
@@ -647,21 +721,27 @@ static void phase_swap(bench *b, const bench_model *forest) {
             serve_plan plan = {.kind = ENGINE_STORE, .threads = b->threads,
                                .model = forest, .expect = swap_records,
                                .republish = messages[k], .republish_len = lens[k],
-                               .sample_us = 100, .start = start};
+                               .sample_us = 100, .attribute = 1, .start = start};
             run_figures f = serve(b, &plan);
             n[k] += result_durations(b, from, d[k] + n[k], cap - n[k]);
             run_figures *w = &worst[k];
             if (f.max_gap_ms > w->max_gap_ms) w->max_gap_ms = f.max_gap_ms;
             if (f.max_swap_gap_ms > w->max_swap_gap_ms) w->max_swap_gap_ms = f.max_swap_gap_ms;
+            if (f.max_free_ms > w->max_free_ms) w->max_free_ms = f.max_free_ms;
+            if (f.max_swap_free_ms > w->max_swap_free_ms) w->max_swap_free_ms = f.max_swap_free_ms;
             w->swaps += f.swaps;
         }
     printf("# models that took effect: %d in the swap runs, %d in the load runs\n",
            worst[SWAP].swaps, worst[LOAD].swaps);
     for (int k = 0; k < KINDS; k++) {
         printf("bench %s.max_gap_ms %.3f ms\n", names[k], worst[k].max_gap_ms);
-        if (k != NONE)
+        printf("bench %s.max_gap_not_waiting_ms %.3f ms\n", names[k], worst[k].max_free_ms);
+        if (k != NONE) {
             printf("bench %s.max_gap_at_%s_ms %.3f ms\n", names[k], names[k],
                    worst[k].max_swap_gap_ms);
+            printf("bench %s.max_gap_at_%s_not_waiting_ms %.3f ms\n", names[k],
+                   names[k], worst[k].max_swap_free_ms);
+        }
         printf("bench %s.score_p99_us %.2f us\n", names[k], percentile(d[k], n[k], 99) / 1e3);
         printf("bench %s.score_max_us %.2f us\n", names[k], percentile(d[k], n[k], 100) / 1e3);
         free(d[k]);
