@@ -15,9 +15,6 @@
 
 #include "wire/wire.h"
 
-/* Largest class count a result carries; more would not fit a sane message. */
-#define WIRE_MAX_CLASSES 256
-
 enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_BYTES = 2 };
 
 /* A bounded writer: once something did not fit, nothing more is written
@@ -136,7 +133,7 @@ static void put_probability(writer *w, const char *label,
 
 int wire_result_parts_init(wire_result_parts *parts, const wire_result *r,
                            size_t nlabels) {
-    if (nlabels > WIRE_PARTS_MAX_LABELS) return -1;
+    if (nlabels > WIRE_MAX_CLASSES) return -1;
     writer w = {parts->bytes, parts->bytes + sizeof parts->bytes, 0};
     put_string(&w, 1, r->data_type);
     put_string(&w, 2, r->model_name);

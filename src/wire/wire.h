@@ -98,15 +98,17 @@ typedef struct wire_result {
  * each class label, the source topic), encoded once and then copied into
  * each result: per result, measuring and copying those strings was most of
  * encoding it (callgrind: 1,300 instructions for the seed's tree). */
-#define WIRE_PARTS_MAX_LABELS 256
+/* Largest class count a result carries (and its parts hold); more would
+ * not fit a sane message. */
+#define WIRE_MAX_CLASSES 256
 #define WIRE_PARTS_BYTES 4096
 typedef struct wire_result_parts {
     const char *const *class_labels;  /* the labels the pieces are of */
     size_t nlabels;
     size_t head_len;                  /* bytes[0, head_len): fields 1-3 */
     size_t topic_off, topic_len;      /* field 8, tag included */
-    uint16_t label_off[WIRE_PARTS_MAX_LABELS]; /* length varint + bytes */
-    uint16_t label_len[WIRE_PARTS_MAX_LABELS];
+    uint16_t label_off[WIRE_MAX_CLASSES]; /* length varint + bytes */
+    uint16_t label_len[WIRE_MAX_CLASSES];
     uint8_t bytes[WIRE_PARTS_BYTES];
 } wire_result_parts;
 

@@ -326,11 +326,11 @@ static void result_bytes_match_protobuf_c(void **state) {
      * cannot hold: refused, so the caller encodes without them */
     assert_result_encodes_as_protobuf_c(&cases[3], 3);
     static wire_result_parts parts;
-    static const char *many[WIRE_PARTS_MAX_LABELS + 1];
-    for (size_t i = 0; i < WIRE_PARTS_MAX_LABELS + 1; i++) many[i] = "label";
+    static const char *many[WIRE_MAX_CLASSES + 1];
+    for (size_t i = 0; i < WIRE_MAX_CLASSES + 1; i++) many[i] = "label";
     wire_result big = cases[0];
     big.class_labels = many;
-    assert_int_equal(wire_result_parts_init(&parts, &big, WIRE_PARTS_MAX_LABELS + 1), -1);
+    assert_int_equal(wire_result_parts_init(&parts, &big, WIRE_MAX_CLASSES + 1), -1);
     static char long_label[WIRE_PARTS_BYTES];
     memset(long_label, 'x', sizeof long_label - 1);
     many[0] = long_label;
